@@ -1,0 +1,95 @@
+"""Milliseconds for conv2d and max_pool2d forward/backward on the lecture CNN's largest layers.
+
+Run: python benchmarks/bench_conv_ops.py [--repeat 5] [--batch 32]
+Prints the median of `repeat` runs after one warm-up, float32, and splits conv2 into its
+im2col, GEMM and col2im parts so it is clear where the time goes.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+
+import numpy as np
+
+from chainrule.autodiff.tensor import Tensor
+from chainrule.ops.conv import Conv2D
+from chainrule.ops.pool import AvgPool2D, MaxPool2D
+
+
+def median_ms(fn, repeat: int) -> float:
+    fn()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return 1e3 * statistics.median(times)
+
+
+def bench_conv(name, x_shape, w_shape, x_needs_grad, repeat, rng):
+    x = Tensor(rng.standard_normal(x_shape, np.float32), requires_grad=x_needs_grad)
+    w = Tensor(rng.standard_normal(w_shape, np.float32) * 0.05, requires_grad=True)
+    b = Tensor(np.zeros(w_shape[-1], np.float32), requires_grad=True)
+    fn = Conv2D()
+    y = fn(x, w, b)
+    gy = rng.standard_normal(y.shape, np.float32)
+    fwd = median_ms(lambda: fn.forward(x.data, w.data, b.data), repeat)
+    bwd = median_ms(lambda: fn.backward(gy), repeat)
+    what = "dX+dW+db" if x_needs_grad else "dW+db"
+    print(f"{name:6s} conv2d {x_shape} * {w_shape}: fwd {fwd:7.1f} ms, bwd ({what}) {bwd:7.1f} ms"
+          f"  [chunk={fn.chunks[0][1]} images]")
+    return fn, gy
+
+
+def conv_breakdown(fn, gy, repeat):
+    """The three kinds of work in Conv2D, each summed over the batch chunks."""
+    w2d = fn.kernel.reshape(-1, fn.cout)
+    chunks = fn.chunks
+    gx = np.zeros(fn.x.shape, fn.dtype)
+    cols = [fn._im2col(fn.x[lo:hi]).copy() for lo, hi in chunks[:2]]
+
+    def im2col():
+        for lo, hi in chunks:
+            fn._im2col(fn.x[lo:hi])
+
+    def gemm_fwd():
+        for k, (lo, hi) in enumerate(chunks):
+            cols[k % 2] @ w2d
+
+    def col2im():
+        for k, (lo, hi) in enumerate(chunks):
+            fn._col2im(cols[k % 2], gx[lo:hi])
+
+    for name, f in [("im2col", im2col), ("fwd GEMM", gemm_fwd), ("col2im", col2im)]:
+        print(f"         {name:9s} {median_ms(f, repeat):7.1f} ms")
+
+
+def bench_pool(cls, shape, repeat, rng):
+    x = Tensor(np.maximum(rng.standard_normal(shape, np.float32), 0), requires_grad=True)
+    fn = cls(2)
+    y = fn(x)
+    gy = rng.standard_normal(y.shape, np.float32)
+    fwd = median_ms(lambda: fn.forward(x.data), repeat)
+    bwd = median_ms(lambda: fn.backward(gy), repeat)
+    print(f"{cls.__name__:9s} {shape} pool 2: fwd {fwd:7.1f} ms, bwd {bwd:7.1f} ms")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--batch", type=int, default=32)
+    args = parser.parse_args()
+    rng = np.random.default_rng(0)
+    n = args.batch
+    print(f"numpy {np.__version__}, {os.cpu_count()} CPUs, float32, median of {args.repeat}")
+    bench_conv("conv1", (n, 150, 150, 3), (3, 3, 3, 64), False, args.repeat, rng)
+    fn, gy = bench_conv("conv2", (n, 74, 74, 64), (3, 3, 64, 64), True, args.repeat, rng)
+    conv_breakdown(fn, gy, args.repeat)
+    bench_pool(MaxPool2D, (n, 148, 148, 64), args.repeat, rng)
+    bench_pool(AvgPool2D, (n, 148, 148, 64), args.repeat, rng)
+
+
+if __name__ == "__main__":
+    main()

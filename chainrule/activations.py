@@ -1,0 +1,91 @@
+"""Activation functions by Keras name: 'relu', 'softmax', 'sigmoid', ... or None for linear.
+
+softmax and sigmoid remember their input (`_keras_logits`), as tf.keras does, so that a
+cross-entropy loss can be computed from the logits: stable, and the same numbers as Keras.
+"""
+from __future__ import annotations
+
+from chainrule import ops
+
+
+def linear(x):
+    """Identity (Keras' 'linear', shown for `activation=None`)."""
+    return x
+
+
+def relu(x):
+    """max(x, 0)."""
+    return ops.relu(x)
+
+
+def sigmoid(x):
+    """1 / (1 + exp(-x)); remembers x as the logits."""
+    y = ops.sigmoid(x)
+    y._keras_logits, y._keras_activation = x, "sigmoid"
+    return y
+
+
+def softmax(x, axis: int = -1):
+    """exp(x) / sum(exp(x)) along `axis`; remembers x as the logits."""
+    y = ops.softmax(x, axis=axis)
+    y._keras_logits, y._keras_activation = x, "softmax"
+    return y
+
+
+def tanh(x):
+    """Hyperbolic tangent."""
+    return ops.tanh(x)
+
+
+def elu(x, alpha: float = 1.0):
+    """x if x > 0 else alpha * (exp(x) - 1)."""
+    return ops.elu(x, alpha)
+
+
+def selu(x):
+    """Scaled ELU with Keras' constants."""
+    return ops.elu(x, 1.6732632423543772) * 1.0507009873554805
+
+
+def softplus(x):
+    """log(1 + exp(x))."""
+    return ops.softplus(x)
+
+
+def leaky_relu(x, alpha: float = 0.2):
+    """x if x > 0 else alpha * x (tf.keras.activations default alpha 0.2)."""
+    return ops.leaky_relu(x, alpha)
+
+
+def log_softmax(x, axis: int = -1):
+    """log(softmax(x)), computed stably."""
+    return ops.log_softmax(x, axis=axis)
+
+
+def swish(x):
+    """x * sigmoid(x)."""
+    return x * ops.sigmoid(x)
+
+
+_BY_NAME = {f.__name__: f for f in (linear, relu, sigmoid, softmax, tanh, elu, selu, softplus,
+                                    leaky_relu, log_softmax, swish)}
+_BY_NAME["silu"] = swish
+
+
+def get(identifier):
+    """An activation callable from a name, a callable, or None (linear)."""
+    if identifier is None:
+        return linear
+    if isinstance(identifier, str):
+        if identifier not in _BY_NAME:
+            raise ValueError(f"Unknown activation function: {identifier!r}. "
+                             f"Expected one of {sorted(_BY_NAME)}.")
+        return _BY_NAME[identifier]
+    if callable(identifier):
+        return identifier
+    raise TypeError(f"Could not interpret activation function identifier: {identifier!r}")
+
+
+def serialize(activation) -> str:
+    """The Keras name of an activation ('linear' for the identity)."""
+    return getattr(activation, "__name__", repr(activation))

@@ -1,0 +1,44 @@
+"""Which array module holds the numbers: NumPy always, CuPy when it is installed and used.
+
+Every op is written once against `xp = get_array_module(x)`, so the same code runs on a CPU
+array or a GPU array. CuPy is imported lazily and only looked for; it is never required.
+"""
+from __future__ import annotations
+
+import importlib.util
+
+import numpy
+
+_cupy = None
+_cupy_checked = False
+
+
+def _cupy_or_none():
+    """Import CuPy once, on first use, if it is installed; otherwise None."""
+    global _cupy, _cupy_checked
+    if not _cupy_checked:
+        _cupy_checked = True
+        if importlib.util.find_spec("cupy") is not None:
+            import cupy
+
+            _cupy = cupy
+    return _cupy
+
+
+def get_array_module(*values):
+    """Return `cupy` if any value (or its `.data`) is a CuPy array, else `numpy`."""
+    cupy = _cupy_or_none()
+    if cupy is not None:
+        for v in values:
+            if isinstance(getattr(v, "data", v), cupy.ndarray):
+                return cupy
+    return numpy
+
+
+def to_numpy(x) -> numpy.ndarray:
+    """A NumPy array from a NumPy/CuPy array, a Tensor, or anything array-like."""
+    x = getattr(x, "data", x)
+    cupy = _cupy_or_none()
+    if cupy is not None and isinstance(x, cupy.ndarray):
+        return cupy.asnumpy(x)
+    return numpy.asarray(x)

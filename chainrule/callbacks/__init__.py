@@ -1,0 +1,18 @@
+"""Keras 2 callbacks. Import as `from chainrule import callbacks`.
+
+`fit` builds a `CallbackList(user_callbacks, add_history=True, add_progbar=verbose != 0,
+model=model, verbose=..., epochs=..., steps=...)`, which puts `History` and then
+`ProgbarLogger` after the user's callbacks.
+"""
+from chainrule.callbacks.base import Callback, CallbackList, History
+from chainrule.callbacks.logging import CSVLogger, LambdaCallback, ProgbarLogger, TerminateOnNaN
+from chainrule.callbacks.monitor import (
+    EarlyStopping,
+    ModelCheckpoint,
+    MonitorCallback,
+    ReduceLROnPlateau,
+)
+
+__all__ = ["CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History", "LambdaCallback",
+           "ModelCheckpoint", "MonitorCallback", "ProgbarLogger", "ReduceLROnPlateau",
+           "TerminateOnNaN"]

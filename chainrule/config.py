@@ -1,0 +1,84 @@
+"""The library's only global state: default float type, epsilon, data format and seeds.
+
+Everything random in chainrule draws from a `numpy.random.Generator` handed out by
+`make_rng()`, never from NumPy's global RNG, so `set_random_seed(n)` makes initialisation,
+shuffling and dropout repeatable without touching anybody else's random numbers.
+"""
+from __future__ import annotations
+
+import random
+
+import numpy as np
+
+_FLOATX = "float32"
+_EPSILON = 1e-7
+_IMAGE_DATA_FORMAT = "channels_last"
+_seed_sequence = np.random.SeedSequence()
+
+
+def floatx() -> str:
+    """Default float type of new weights and tensors ('float32', as in Keras)."""
+    return _FLOATX
+
+
+def set_floatx(value: str) -> None:
+    """Set the default float type: 'float16', 'float32' or 'float64'."""
+    global _FLOATX
+    if value not in ("float16", "float32", "float64"):
+        raise ValueError(
+            f"Unknown floatx type: {value!r}. Expected one of 'float16', 'float32', 'float64'."
+        )
+    _FLOATX = value
+
+
+def epsilon() -> float:
+    """The fuzz factor Keras adds to avoid division by zero (1e-7)."""
+    return _EPSILON
+
+
+def set_epsilon(value: float) -> None:
+    """Set the fuzz factor used by losses and optimizers."""
+    global _EPSILON
+    _EPSILON = float(value)
+
+
+def image_data_format() -> str:
+    """Always 'channels_last': images are (height, width, channels)."""
+    return _IMAGE_DATA_FORMAT
+
+
+def set_random_seed(seed: int) -> None:
+    """Make initialisation, shuffling and dropout repeatable (and seed Python's `random`).
+
+    Each later call to `make_rng()` returns a new Generator spawned from this seed, in order,
+    so the same program with the same seed draws the same numbers.
+    """
+    global _seed_sequence
+    if not isinstance(seed, int | np.integer) or seed < 0:
+        raise ValueError(f"set_random_seed expects a non-negative int. Received: seed={seed!r}")
+    _seed_sequence = np.random.SeedSequence(int(seed))
+    random.seed(int(seed))
+
+
+def make_rng(seed: int | None = None) -> np.random.Generator:
+    """A fresh Generator: from `seed` when given, else the next child of the global seed."""
+    if seed is not None:
+        return np.random.default_rng(seed)
+    return np.random.default_rng(_seed_sequence.spawn(1)[0])
+
+
+_name_counts: dict[str, int] = {}
+
+
+def unique_object_name(base: str, zero_based: bool = True) -> str:
+    """Keras' per-process auto names: conv2d, conv2d_1, ... (input_1, input_2, ... when 1-based)."""
+    count = _name_counts.get(base, 0)
+    _name_counts[base] = count + 1
+    if zero_based:
+        return base if count == 0 else f"{base}_{count}"
+    return f"{base}_{count + 1}"
+
+
+def clear_session() -> None:
+    """Restart the auto-name counters (conv2d, conv2d_1, ...), as keras.backend.clear_session()."""
+    _name_counts.clear()

@@ -1,0 +1,103 @@
+"""Conv2D: the lecture's feature extractor."""
+from __future__ import annotations
+
+from chainrule import activations, initializers, ops
+from chainrule.layers.input_spec import InputSpec
+from chainrule.layers.layer import Layer
+
+
+def normalize_tuple(value, n: int, arg: str, layer: str) -> tuple[int, ...]:
+    """An int or an n-tuple of positive ints -> n-tuple, with Keras' error otherwise."""
+    values = (value,) * n if isinstance(value, int) else tuple(value)
+    if len(values) != n or not all(isinstance(v, int) and v > 0 for v in values):
+        raise ValueError(f"{layer}: the `{arg}` argument must be a tuple of {n} positive "
+                         f"integers or a single positive integer. Received: {arg}={value!r}")
+    return values
+
+
+def normalize_padding(value, layer: str) -> str:
+    padding = value.lower() if isinstance(value, str) else value
+    if padding not in ("valid", "same"):
+        raise ValueError(f"{layer}: the `padding` argument must be 'valid' or 'same'. "
+                         f"Received: padding={value!r}")
+    return padding
+
+
+class Conv2D(Layer):
+    """2-D convolution (cross-correlation, as Keras) over NHWC images with an HWIO kernel.
+
+    Args:
+        filters: number of output channels.
+        kernel_size: int or (kh, kw).
+        strides: int or (sh, sw); default 1.
+        padding: 'valid' (no padding) or 'same' (TensorFlow's rule, extra pixel bottom/right).
+        dilation_rate: int or (dh, dw).
+        activation, use_bias, kernel_initializer, bias_initializer: as in Dense.
+
+    Input shape:  `(batch, rows, cols, channels)`.
+    Output shape: `(batch, new_rows, new_cols, filters)`, where for 'valid'
+        new = floor((n - ((k - 1) * d + 1)) / s) + 1, and for 'same' new = ceil(n / s).
+    """
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
+                 dilation_rate=(1, 1), groups=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros", **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(filters, bool) or not isinstance(filters, int) or filters <= 0:
+            raise ValueError(f"Invalid value for argument `filters`. Expected a strictly "
+                             f"positive value. Received filters={filters!r}.")
+        if data_format not in (None, "channels_last"):
+            raise ValueError("Conv2D supports data_format='channels_last' only (NHWC). "
+                             f"Received: data_format={data_format!r}")
+        if groups != 1:
+            raise ValueError(f"Conv2D supports groups=1 only. Received: groups={groups!r}")
+        self.filters = filters
+        self.kernel_size = normalize_tuple(kernel_size, 2, "kernel_size", self.name)
+        self.strides = normalize_tuple(strides, 2, "strides", self.name)
+        self.padding = normalize_padding(padding, self.name)
+        self.dilation_rate = normalize_tuple(dilation_rate, 2, "dilation_rate", self.name)
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.input_spec = InputSpec(ndim=4)
+
+    def build(self, input_shape):
+        channels = input_shape[-1]
+        if channels is None:
+            raise ValueError(f"Conv2D {self.name!r}: the channel dimension of the inputs should "
+                             f"be defined. Found None in input shape {input_shape}.")
+        self.kernel = self.add_weight("kernel", (*self.kernel_size, channels, self.filters),
+                                      self.kernel_initializer)
+        self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer) \
+            if self.use_bias else None
+        self.input_spec = InputSpec(ndim=4, axes={-1: channels})
+        self._check_fits(input_shape)
+
+    def _check_fits(self, input_shape) -> None:
+        out = self.compute_output_shape(input_shape)
+        if any(d is not None and d <= 0 for d in out[1:3]):
+            raise ValueError(
+                f"Conv2D {self.name!r}: input of spatial size {tuple(input_shape[1:3])} is too "
+                f"small for kernel_size={self.kernel_size}, strides={self.strides}, "
+                f"padding={self.padding!r} (output would be {out[1:3]}).")
+
+    def call(self, inputs, training=False):
+        y = ops.conv2d(inputs, self.kernel, self.bias, strides=self.strides,
+                       padding=self.padding, dilation_rate=self.dilation_rate)
+        return self.activation(y)
+
+    def compute_output_shape(self, input_shape):
+        n, h, w, _ = input_shape
+        size = [None if d is None else ops.conv_output_length(d, k, s, self.padding, dl)
+                for d, k, s, dl in zip((h, w), self.kernel_size, self.strides, self.dilation_rate)]
+        return (n, *size, self.filters)
+
+    def get_config(self):
+        return {**super().get_config(), "filters": self.filters,
+                "kernel_size": self.kernel_size, "strides": self.strides,
+                "padding": self.padding, "data_format": "channels_last",
+                "dilation_rate": self.dilation_rate, "groups": 1,
+                "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
+                "kernel_initializer": initializers.serialize(self.kernel_initializer),
+                "bias_initializer": initializers.serialize(self.bias_initializer)}

@@ -1,0 +1,177 @@
+"""Core layers: Input, Dense, Activation, Dropout, ReLU, Softmax, Rescaling."""
+from __future__ import annotations
+
+from chainrule import activations, config, initializers, ops
+from chainrule.layers.input_spec import InputSpec
+from chainrule.layers.layer import Layer, _as_shape
+from chainrule.layers.symbolic import SymbolicTensor
+
+
+class InputLayer(Layer):
+    """The entry point of a functional model: passes its input through unchanged."""
+
+    def __init__(self, input_shape=None, batch_size=None, dtype=None, name=None, **kwargs):
+        batch_input_shape = kwargs.pop("batch_input_shape", None)
+        if batch_input_shape is None:
+            if input_shape is None:
+                raise ValueError("InputLayer needs `input_shape` (or `batch_input_shape`).")
+            batch_input_shape = (batch_size, *_as_shape(input_shape, "input"))
+        name = name or config.unique_object_name("input", zero_based=False)
+        super().__init__(name=name, dtype=dtype, batch_input_shape=batch_input_shape, **kwargs)
+        self.maybe_build(self._batch_input_shape)
+
+    def call(self, inputs, training=False):
+        return inputs
+
+    def get_config(self):
+        return {"batch_input_shape": self._batch_input_shape, "dtype": self.dtype,
+                "name": self.name}
+
+
+def Input(shape=None, batch_size=None, name=None, dtype=None, batch_shape=None):  # noqa: N802
+    """A symbolic input for the functional API: `x = Input((28, 28, 1))`."""
+    layer = InputLayer(input_shape=shape, batch_size=batch_size, name=name, dtype=dtype,
+                       batch_input_shape=batch_shape)
+    return SymbolicTensor(layer._batch_input_shape, layer, [], dtype=layer.dtype)
+
+
+class Dense(Layer):
+    """Densely connected layer: `activation(inputs @ kernel + bias)`.
+
+    Args:
+        units: positive int, size of the output's last axis.
+        activation: name or callable; None means linear.
+        use_bias: whether to add a learned bias.
+        kernel_initializer, bias_initializer: names or Initializer objects.
+
+    Input shape:  `(batch_size, ..., input_dim)`.
+    Output shape: `(batch_size, ..., units)`.
+    """
+
+    def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(units, bool) or not isinstance(units, int) or units <= 0:
+            raise ValueError(f"Received an invalid value for `units`, expected a positive "
+                             f"integer. Received: units={units!r}")
+        self.units = units
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+
+    def build(self, input_shape):
+        if input_shape[-1] is None:
+            raise ValueError(f"The last dimension of the inputs to a Dense layer should be "
+                             f"defined. Found None. Full input shape received: {input_shape}")
+        self.kernel = self.add_weight("kernel", (input_shape[-1], self.units),
+                                      self.kernel_initializer)
+        self.bias = self.add_weight("bias", (self.units,), self.bias_initializer) \
+            if self.use_bias else None
+        self.input_spec = InputSpec(min_ndim=2, axes={-1: input_shape[-1]})
+
+    def call(self, inputs, training=False):
+        y = ops.matmul(inputs, self.kernel)
+        return self.activation(y + self.bias if self.use_bias else y)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], self.units)
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units,
+                "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
+                "kernel_initializer": initializers.serialize(self.kernel_initializer),
+                "bias_initializer": initializers.serialize(self.bias_initializer)}
+
+
+class Activation(Layer):
+    """Applies an activation function: Activation('relu')."""
+
+    def __init__(self, activation, **kwargs):
+        super().__init__(**kwargs)
+        self.activation = activations.get(activation)
+
+    def call(self, inputs, training=False):
+        return self.activation(inputs)
+
+    def get_config(self):
+        return {**super().get_config(), "activation": activations.serialize(self.activation)}
+
+
+class ReLU(Layer):
+    """max(x, 0), optionally capped at `max_value`, with slope `negative_slope` below zero."""
+
+    def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
+        super().__init__(**kwargs)
+        if threshold:
+            raise ValueError("ReLU: only threshold=0 is supported. Received: "
+                             f"threshold={threshold!r}")
+        self.max_value, self.negative_slope = max_value, negative_slope
+
+    def call(self, inputs, training=False):
+        y = ops.leaky_relu(inputs, self.negative_slope) if self.negative_slope else ops.relu(inputs)
+        return ops.clip(y, -float("inf"), self.max_value) if self.max_value is not None else y
+
+    def get_config(self):
+        return {**super().get_config(), "max_value": self.max_value,
+                "negative_slope": self.negative_slope, "threshold": 0.0}
+
+
+class Softmax(Layer):
+    """Softmax along `axis`."""
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = axis
+
+    def call(self, inputs, training=False):
+        return activations.softmax(inputs, axis=self.axis)
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis}
+
+
+class Dropout(Layer):
+    """Inverted dropout while training: zero each value with probability `rate`, scale the rest.
+
+    Args:
+        rate: fraction of the inputs to drop, in [0, 1).
+        noise_shape: shape of the keep mask (None: the input's shape).
+        seed: seeds this layer's own Generator.
+    """
+
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(rate, int | float) or not 0 <= rate <= 1:
+            raise ValueError(f"Invalid value received for argument `rate`. Expected a float "
+                             f"value between 0 and 1. Received: rate={rate!r}")
+        self.rate, self.noise_shape, self.seed = float(rate), noise_shape, seed
+        self._rng = None
+
+    def call(self, inputs, training=False):
+        if not training or self.rate == 0:
+            return inputs
+        if self._rng is None:
+            self._rng = config.make_rng(self.seed)
+        shape = None
+        if self.noise_shape is not None:
+            shape = tuple(n if d is None else d for d, n in zip(self.noise_shape, inputs.shape))
+        return ops.dropout(inputs, min(self.rate, 1 - 1e-7), self._rng, True, shape)
+
+    def get_config(self):
+        return {**super().get_config(), "rate": self.rate, "noise_shape": self.noise_shape,
+                "seed": self.seed}
+
+
+class Rescaling(Layer):
+    """y = x * scale + offset (e.g. Rescaling(1/255) for 0..255 images)."""
+
+    def __init__(self, scale, offset=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.scale, self.offset = scale, offset
+
+    def call(self, inputs, training=False):
+        return inputs * self.scale + self.offset
+
+    def get_config(self):
+        return {**super().get_config(), "scale": self.scale, "offset": self.offset}

@@ -1,0 +1,76 @@
+"""BatchNormalization: normalise each channel with batch statistics while training."""
+from __future__ import annotations
+
+import numpy as np
+
+from chainrule import initializers, ops
+from chainrule.autodiff.tensor import Tensor
+from chainrule.layers.input_spec import InputSpec
+from chainrule.layers.layer import Layer
+
+
+class BatchNormalization(Layer):
+    """y = gamma * (x - mean) / sqrt(var + epsilon) + beta, per channel (last axis).
+
+    Training uses the batch's mean and variance and moves `moving_mean`/`moving_variance`
+    towards them (`moving = moving * momentum + batch * (1 - momentum)`); inference uses the
+    moving statistics. As in tf.keras, a 4-D input updates the moving variance with the
+    unbiased (n / (n - 1)) batch variance, the fused-kernel behaviour, and a frozen layer
+    (`trainable=False`) always runs in inference mode.
+
+    Input shape: any; statistics over every axis but the last. Output shape: same as input.
+    """
+
+    def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
+                 beta_initializer="zeros", gamma_initializer="ones",
+                 moving_mean_initializer="zeros", moving_variance_initializer="ones", **kwargs):
+        super().__init__(**kwargs)
+        if axis not in (-1,) and not isinstance(axis, int):
+            raise ValueError(f"BatchNormalization: `axis` must be an int. Received: axis={axis!r}")
+        self.axis, self.momentum, self.epsilon = axis, float(momentum), float(epsilon)
+        self.center, self.scale = bool(center), bool(scale)
+        self.initializers = {k: initializers.get(v) for k, v in (
+            ("beta", beta_initializer), ("gamma", gamma_initializer),
+            ("moving_mean", moving_mean_initializer),
+            ("moving_variance", moving_variance_initializer))}
+
+    def build(self, input_shape):
+        axis = self.axis % len(input_shape)
+        if axis != len(input_shape) - 1:
+            raise ValueError(f"BatchNormalization {self.name!r} supports the last axis only "
+                             f"(channels_last). Received axis={self.axis} for input shape "
+                             f"{input_shape}.")
+        c = (input_shape[-1],)
+        init = self.initializers
+        self.gamma = self.add_weight("gamma", c, init["gamma"]) if self.scale else None
+        self.beta = self.add_weight("beta", c, init["beta"]) if self.center else None
+        self.moving_mean = self.add_weight("moving_mean", c, init["moving_mean"], trainable=False)
+        self.moving_variance = self.add_weight("moving_variance", c, init["moving_variance"],
+                                               trainable=False)
+        self.input_spec = InputSpec(axes={-1: input_shape[-1]})
+
+    def _affine(self):
+        """gamma and beta, or constant ones/zeros when `scale`/`center` is off."""
+        c = self.moving_mean.shape
+        gamma = self.gamma if self.scale else Tensor(np.ones(c, self.dtype))
+        beta = self.beta if self.center else Tensor(np.zeros(c, self.dtype))
+        return gamma, beta
+
+    def call(self, inputs, training=False):
+        gamma, beta = self._affine()
+        if not (training and self.trainable):
+            inv = 1.0 / ops.sqrt(self.moving_variance.detach() + self.epsilon)
+            return (inputs - self.moving_mean.detach()) * (inv * gamma) + beta
+        y, mean, var = ops.batch_norm(inputs, gamma, beta, self.epsilon)
+        n = inputs.size // inputs.shape[-1]
+        if inputs.ndim == 4 and n > 1:
+            var = var * (n / (n - 1))
+        self.moving_mean.data += (mean - self.moving_mean.data) * (1 - self.momentum)
+        self.moving_variance.data += (var - self.moving_variance.data) * (1 - self.momentum)
+        return y
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis, "momentum": self.momentum,
+                "epsilon": self.epsilon, "center": self.center, "scale": self.scale,
+                **{f"{k}_initializer": initializers.serialize(v)
+                   for k, v in self.initializers.items()}}

@@ -1,0 +1,161 @@
+"""Keras metrics: stateful objects that average a quantity over an epoch.
+
+Metrics see plain NumPy arrays (no gradients). `update_state(y_true, y_pred, sample_weight)`
+adds a batch, `result()` gives the running value, `reset_state()` starts a new epoch.
+The string 'acc'/'accuracy' is resolved from the shapes of labels and predictions, exactly
+as tf.keras does (`resolve`), and keeps the name it was given.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from chainrule import losses as losses_module
+from chainrule.backend import to_numpy
+
+
+class Metric:
+    """Base class: subclasses implement `update_state`, `result` and `reset_state`."""
+
+    def __init__(self, name: str | None = None, dtype=None):
+        self.name = name or _snake(type(self).__name__)
+        self.dtype = dtype
+        self.reset_state()
+
+    def __call__(self, *args, **kwargs) -> float:
+        self.update_state(*args, **kwargs)
+        return self.result()
+
+    def reset_state(self) -> None:
+        raise NotImplementedError
+
+    def get_config(self) -> dict:
+        return {"name": self.name}
+
+
+def _snake(name: str) -> str:
+    import re
+
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+class Mean(Metric):
+    """Weighted running mean of the values given to `update_state`."""
+
+    def reset_state(self):
+        self.total, self.count = 0.0, 0.0
+
+    def update_state(self, values, sample_weight=None):
+        values = np.asarray(to_numpy(values), dtype=np.float64)
+        if sample_weight is None:
+            self.total += float(values.sum())
+            self.count += values.size
+            return
+        w = np.broadcast_to(np.asarray(to_numpy(sample_weight), np.float64).reshape(
+            values.shape[:1] + (1,) * (values.ndim - 1)), values.shape)
+        self.total += float((values * w).sum())
+        self.count += float(w.sum())
+
+    def result(self) -> float:
+        return float(self.total / self.count) if self.count else 0.0
+
+
+class MeanMetricWrapper(Mean):
+    """Mean of a per-sample function `fn(y_true, y_pred)` over all samples seen."""
+
+    def __init__(self, fn, name=None, dtype=None, **kwargs):
+        self.fn, self.fn_kwargs = fn, kwargs
+        super().__init__(name or fn.__name__, dtype)
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_pred = to_numpy(y_pred)
+        y_true = losses_module.match_label_rank(to_numpy(y_true), y_pred)
+        super().update_state(to_numpy(self.fn(y_true, y_pred, **self.fn_kwargs)), sample_weight)
+
+    def get_config(self):
+        return {"name": self.name, **self.fn_kwargs}
+
+
+def binary_accuracy(y_true, y_pred, threshold: float = 0.5):
+    """1.0 where (p > threshold) equals the label, averaged over the last axis."""
+    return np.mean((np.asarray(y_pred) > threshold) == (np.asarray(y_true) > 0.5), axis=-1)
+
+
+def categorical_accuracy(y_true, y_pred):
+    """1.0 where argmax(p) equals argmax(one-hot label)."""
+    return (np.argmax(y_true, axis=-1) == np.argmax(y_pred, axis=-1)).astype(np.float64)
+
+
+def sparse_categorical_accuracy(y_true, y_pred):
+    """1.0 where argmax(p) equals the integer label."""
+    y_true = np.asarray(y_true)
+    labels = y_true.reshape(y_true.shape[:-1]) if y_true.ndim == np.ndim(y_pred) else y_true
+    return (labels.astype(np.int64) == np.argmax(y_pred, axis=-1)).astype(np.float64)
+
+
+def top_k_categorical_accuracy(y_true, y_pred, k: int = 5):
+    """1.0 where the labelled class is among the k highest predictions."""
+    top = np.argsort(-np.asarray(y_pred), axis=-1)[..., :k]
+    return (top == np.argmax(y_true, axis=-1)[..., None]).any(axis=-1).astype(np.float64)
+
+
+def _as_numpy_loss(fn):
+    def metric(y_true, y_pred, **kwargs):
+        return to_numpy(fn(np.asarray(y_true, np.float64), np.asarray(y_pred, np.float64),
+                           **kwargs))
+
+    metric.__name__ = fn.__name__
+    return metric
+
+
+def _wrapper_class(class_name: str, fn, default_name: str):
+    def __init__(self, name=default_name, dtype=None, **kwargs):
+        MeanMetricWrapper.__init__(self, fn, name, dtype, **kwargs)
+
+    return type(class_name, (MeanMetricWrapper,), {"__init__": __init__,
+                                                   "__doc__": f"Mean of `{fn.__name__}`."})
+
+
+BinaryAccuracy = _wrapper_class("BinaryAccuracy", binary_accuracy, "binary_accuracy")
+CategoricalAccuracy = _wrapper_class("CategoricalAccuracy", categorical_accuracy,
+                                     "categorical_accuracy")
+SparseCategoricalAccuracy = _wrapper_class(
+    "SparseCategoricalAccuracy", sparse_categorical_accuracy, "sparse_categorical_accuracy")
+TopKCategoricalAccuracy = _wrapper_class("TopKCategoricalAccuracy", top_k_categorical_accuracy,
+                                         "top_k_categorical_accuracy")
+_LOSS_METRICS = {name: _as_numpy_loss(getattr(losses_module, name)) for name in (
+    "categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy",
+    "mean_squared_error", "mean_absolute_error")}
+_FUNCTIONS = {"binary_accuracy": binary_accuracy, "categorical_accuracy": categorical_accuracy,
+              "sparse_categorical_accuracy": sparse_categorical_accuracy,
+              "top_k_categorical_accuracy": top_k_categorical_accuracy,
+              "mse": _LOSS_METRICS["mean_squared_error"],
+              "mae": _LOSS_METRICS["mean_absolute_error"], **_LOSS_METRICS}
+
+
+def accuracy_for(y_true_shape, y_pred_shape):
+    """tf.keras' rule for 'acc'/'accuracy': pick the accuracy that fits the shapes."""
+    if y_pred_shape[-1] == 1:
+        return binary_accuracy
+    if len(y_true_shape) < len(y_pred_shape) or (y_true_shape[-1] == 1 and y_pred_shape[-1] > 1):
+        return sparse_categorical_accuracy
+    return categorical_accuracy
+
+
+def resolve(identifier, y_true_shape, y_pred_shape) -> Metric:
+    """A Metric object for what compile(metrics=[...]) received, named as given."""
+    if isinstance(identifier, Metric):
+        return identifier
+    if identifier in ("acc", "accuracy"):
+        return MeanMetricWrapper(accuracy_for(y_true_shape, y_pred_shape), name=identifier)
+    if identifier in ("crossentropy", "ce"):
+        fn = accuracy_for(y_true_shape, y_pred_shape).__name__.replace("accuracy",
+                                                                      "crossentropy")
+        return MeanMetricWrapper(_LOSS_METRICS[fn], name=identifier)
+    if isinstance(identifier, str):
+        if identifier not in _FUNCTIONS:
+            raise ValueError(f"Unknown metric function: {identifier!r}. "
+                             f"Expected 'acc', 'accuracy' or one of {sorted(_FUNCTIONS)}.")
+        return MeanMetricWrapper(_FUNCTIONS[identifier], name=identifier)
+    if callable(identifier):
+        return MeanMetricWrapper(identifier, name=getattr(identifier, "__name__", "metric"))
+    raise TypeError(f"Could not interpret metric identifier: {identifier!r}")

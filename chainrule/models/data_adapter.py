@@ -1,0 +1,157 @@
+"""Turns whatever `fit`/`evaluate`/`predict` received into batches of (x, y, sample_weight).
+
+Accepted: NumPy arrays (batched here), a Keras-style Sequence such as flow_from_directory's
+iterator (`len()` batches, `it[i]`, `on_epoch_end()`), or any iterable of batches (a
+Dataset, a generator). `steps` bounds an endless iterable.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from chainrule.backend import to_numpy
+
+
+def _unpack(batch):
+    """(x,), (x, y) or (x, y, sample_weight) -> a 3-tuple with None for what is missing."""
+    if isinstance(batch, tuple | list) and not isinstance(batch, np.ndarray):
+        if len(batch) == 1:
+            return batch[0], None, None
+        if len(batch) == 2:
+            return batch[0], batch[1], None
+        if len(batch) == 3:
+            return tuple(batch)
+        raise ValueError(f"Data is expected to be in format `x`, `(x,)`, `(x, y)`, or "
+                         f"`(x, y, sample_weight)`, found a tuple of length {len(batch)}.")
+    return batch, None, None
+
+
+def _is_sequence(x) -> bool:
+    return hasattr(x, "__len__") and hasattr(x, "__getitem__") and not isinstance(
+        x, np.ndarray | list | tuple) and hasattr(x, "on_epoch_end")
+
+
+def _is_iterable_data(x) -> bool:
+    return not isinstance(x, np.ndarray | list | tuple) and hasattr(x, "__iter__")
+
+
+class DataHandler:
+    """Yields each epoch's batches and knows how many steps an epoch has (None if unknown).
+
+    Args:
+        x, y, sample_weight: arrays, or x alone as a Sequence/iterable of batches.
+        batch_size: for arrays; default 32, as Keras.
+        shuffle: reshuffle arrays each epoch (with `rng`).
+        steps: batches per epoch (required for endless iterables).
+        rng: Generator for shuffling.
+    """
+
+    def __init__(self, x, y=None, sample_weight=None, batch_size=None, shuffle=False,
+                 steps=None, rng=None, class_weight=None):
+        self.kind = "sequence" if _is_sequence(x) else "iterable" if _is_iterable_data(
+            x) else "arrays"
+        self.batch_size = batch_size or 32
+        self.shuffle, self.rng, self.class_weight = shuffle, rng, class_weight
+        self.x, self.y, self.sample_weight = x, y, sample_weight
+        self._iterator = None
+        if self.kind == "arrays":
+            self.x, self.y, self.sample_weight = _check_arrays(x, y, sample_weight)
+        elif y is not None:
+            raise ValueError("`y` argument is not supported when using a dataset, generator or "
+                             "Sequence as input: it must yield (x, y) batches itself.")
+        self.steps = steps if steps is not None else self._known_steps()
+
+    def _known_steps(self):
+        if self.kind == "arrays":
+            return math.ceil(len(self.x) / self.batch_size)
+        return len(self.x) if hasattr(self.x, "__len__") else None
+
+    def epoch(self):
+        """One epoch of (x, y, sample_weight) batches as NumPy arrays."""
+        for batch in self._raw_epoch():
+            x, y, sw = _unpack(batch)
+            x, y = to_numpy(x), None if y is None else to_numpy(y)
+            yield x, y, self._weights(y, None if sw is None else to_numpy(sw))
+
+    def _raw_epoch(self):
+        if self.kind == "arrays":
+            n = len(self.x)
+            order = self.rng.permutation(n) if self.shuffle else np.arange(n)
+            for i in range(0, n, self.batch_size):
+                idx = order[i:i + self.batch_size]
+                sw = None if self.sample_weight is None else self.sample_weight[idx]
+                yield self.x[idx], None if self.y is None else self.y[idx], sw
+        elif self.kind == "sequence":
+            for i in range(self.steps if self.steps is not None else len(self.x)):
+                yield self.x[i % len(self.x)]
+            self.x.on_epoch_end()
+        else:
+            yield from self._iterable_epoch()
+
+    def _iterable_epoch(self):
+        if self.steps is None:
+            yield from self.x                          # a Dataset re-iterates each epoch
+            return
+        for _ in range(self.steps):
+            if self._iterator is None:
+                self._iterator = iter(self.x)
+            try:
+                yield next(self._iterator)
+            except StopIteration:
+                self._iterator = None
+                return
+
+    def _weights(self, y, sw):
+        if self.class_weight is None or y is None:
+            return sw
+        cw = class_weights_for(y, self.class_weight)
+        return cw if sw is None else sw * cw
+
+
+def class_weights_for(y, class_weight: dict):
+    """Per-sample weights from {class: weight}: class = argmax of one-hot y, else the label."""
+    y = np.asarray(y)
+    if y.ndim >= 2 and y.shape[-1] > 1:
+        classes = y.argmax(axis=-1)
+    else:
+        classes = np.rint(y.reshape(len(y))).astype(np.int64)
+    return np.array([class_weight.get(int(c), 1.0) for c in classes], dtype=np.float32)
+
+
+def _check_arrays(x, y, sample_weight):
+    x = np.asarray(to_numpy(x))
+    if x.dtype.kind != "f":
+        x = x.astype("float32")
+    y = None if y is None else np.asarray(to_numpy(y))
+    sw = None if sample_weight is None else np.asarray(to_numpy(sample_weight), np.float32)
+    for name, arr in (("y", y), ("sample_weight", sw)):
+        if arr is not None and len(arr) != len(x):
+            raise ValueError(f"Data cardinality is ambiguous: x sizes: {len(x)}, {name} sizes: "
+                             f"{len(arr)}. Make sure all arrays contain the same number of "
+                             f"samples.")
+    return x, y, sw
+
+
+def split_validation(x, y, sample_weight, validation_split: float):
+    """Keras' validation_split: the *last* fraction of the arrays, taken before shuffling."""
+    if not 0 < validation_split < 1:
+        raise ValueError(f"`validation_split` must be between 0 and 1 (exclusive). "
+                         f"Received: validation_split={validation_split}")
+    if _is_sequence(x) or _is_iterable_data(x):
+        raise ValueError("`validation_split` is only supported for NumPy array inputs. "
+                         "Pass `validation_data` instead.")
+    x, y, sample_weight = _check_arrays(x, y, sample_weight)
+    cut = int(len(x) * (1.0 - validation_split))
+    if cut == 0 or cut == len(x):
+        raise ValueError(f"Training data contains {len(x)} samples, which is not sufficient to "
+                         f"split it into a validation and training set as specified by "
+                         f"`validation_split={validation_split}`. Either provide more data, or "
+                         f"a different value for the `validation_split` argument.")
+
+    def part(a, sl):
+        return None if a is None else a[sl]
+
+    train = (x[:cut], part(y, slice(None, cut)), part(sample_weight, slice(None, cut)))
+    val = (x[cut:], part(y, slice(cut, None)), part(sample_weight, slice(cut, None)))
+    return train, val

@@ -1,0 +1,117 @@
+"""Functional models: `Model(inputs, outputs)` over a graph of layers built with `Input`."""
+from __future__ import annotations
+
+from chainrule import config
+from chainrule.layers.core import InputLayer
+from chainrule.layers.symbolic import SymbolicTensor
+from chainrule.models.model import Model
+
+
+def _as_list(x) -> list:
+    return list(x) if isinstance(x, list | tuple) else [x]
+
+
+def _graph_nodes(outputs: list[SymbolicTensor]) -> list[SymbolicTensor]:
+    """Every symbolic tensor the outputs depend on, inputs first (iterative post-order)."""
+    order, seen, stack = [], set(), [(t, False) for t in reversed(outputs)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+        elif id(node) not in seen:
+            seen.add(id(node))
+            stack.append((node, True))
+            stack.extend((t, False) for t in reversed(node.inputs))
+    return order
+
+
+class Functional(Model):
+    """A model defined by connecting layers: `Model(inputs=x_in, outputs=y)`.
+
+    Args:
+        inputs: a symbolic tensor from `Input(...)` (or a list of them).
+        outputs: the symbolic tensor(s) computed from them.
+        name: model name (default 'model', 'model_1', ...).
+    """
+
+    def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
+        super().__init__(name=name or config.unique_object_name("model"), trainable=trainable,
+                         **kwargs)
+        self._inputs, self._outputs = _as_list(inputs), _as_list(outputs)
+        for t in self._inputs + self._outputs:
+            if not isinstance(t, SymbolicTensor):
+                raise TypeError(f"Functional model {self.name!r}: inputs and outputs must come "
+                                f"from `chainrule.layers.Input` and layer calls. Received: {t!r}")
+        self._multi_output = isinstance(outputs, list | tuple)
+        self._nodes = _graph_nodes(self._outputs)
+        for t in self._inputs:
+            if id(t) not in {id(n) for n in self._nodes}:
+                raise ValueError(f"Graph disconnected: input {t!r} is not used by the outputs.")
+        unknown = [n for n in self._nodes if not n.inputs and n not in self._inputs]
+        if unknown:
+            raise ValueError(f"Graph disconnected: cannot obtain value for tensor {unknown[0]!r}. "
+                             f"The following previous layers were accessed without issue: "
+                             f"{[t.layer.name for t in self._inputs]}")
+        self._layers = []
+        for node in self._nodes:
+            if node.layer not in self._layers:
+                self._layers.append(node.layer)
+        self.built = True
+        self._build_shape = self._inputs[0].shape if len(self._inputs) == 1 else [
+            t.shape for t in self._inputs]
+
+    @property
+    def layers(self):
+        return list(self._layers)
+
+    @property
+    def inputs(self):
+        return list(self._inputs)
+
+    @property
+    def outputs(self):
+        return list(self._outputs)
+
+    def call(self, inputs, training=False):
+        values = dict(zip((id(t) for t in self._inputs), _as_list(inputs)))
+        if len(values) != len(self._inputs):
+            raise ValueError(f"Model {self.name!r} expects {len(self._inputs)} input(s), "
+                             f"but it received {len(_as_list(inputs))} input tensors.")
+        for node in self._nodes:
+            if id(node) in values:
+                continue
+            args = [values[id(t)] for t in node.inputs]
+            values[id(node)] = node.layer(args if len(args) > 1 else args[0], training=training)
+        outs = [values[id(t)] for t in self._outputs]
+        return outs if self._multi_output else outs[0]
+
+    def compute_output_shape(self, input_shape):
+        shapes = [(None, *t.shape[1:]) for t in self._outputs]
+        return shapes if self._multi_output else shapes[0]
+
+    def get_config(self) -> dict:
+        from chainrule.saving import serialize_layer
+
+        layers = []
+        for layer in self._layers:
+            node = next(n for n in self._nodes if n.layer is layer)
+            layers.append({**serialize_layer(layer),
+                           "inbound": [t.layer.name for t in node.inputs]})
+        return {"name": self.name, "layers": layers,
+                "input_layers": [t.layer.name for t in self._inputs],
+                "output_layers": [t.layer.name for t in self._outputs]}
+
+    @classmethod
+    def from_config(cls, cfg: dict):
+        from chainrule.saving import deserialize_layer
+
+        tensors = {}
+        for layer_cfg in cfg["layers"]:
+            layer = deserialize_layer(layer_cfg)
+            if isinstance(layer, InputLayer):
+                tensors[layer.name] = SymbolicTensor(layer._batch_input_shape, layer, [])
+                continue
+            args = [tensors[name] for name in layer_cfg["inbound"]]
+            tensors[layer.name] = layer(args if len(args) > 1 else args[0])
+        return cls([tensors[n] for n in cfg["input_layers"]],
+                   [tensors[n] for n in cfg["output_layers"]], name=cfg["name"])

@@ -1,0 +1,25 @@
+"""Differentiable primitives: one small Function and one lower-case wrapper each.
+
+Find an op's forward and backward in the module named after what it does:
+arithmetic, reduction, shape, linalg, activation, loss, conv, pool, regularization.
+"""
+from chainrule.ops.activation import (elu, leaky_relu, log_softmax, relu, sigmoid, softmax,
+                                      softplus, tanh)
+from chainrule.ops.arithmetic import (abs, add, clip, div, exp, log, maximum, mul, neg, power,
+                                      sqrt, square, sub)
+from chainrule.ops.conv import conv2d, conv_output_length, same_padding
+from chainrule.ops.linalg import matmul
+from chainrule.ops.loss import (sigmoid_cross_entropy, softmax_cross_entropy,
+                                sparse_softmax_cross_entropy)
+from chainrule.ops.pool import avg_pool2d, max_pool2d
+from chainrule.ops.reduction import max, mean, sum
+from chainrule.ops.regularization import batch_norm, dropout
+from chainrule.ops.shape import concat, flatten, getitem, pad, reshape, stack, transpose
+
+__all__ = ["abs", "add", "avg_pool2d", "batch_norm", "clip", "concat", "conv2d",
+           "conv_output_length", "div", "dropout", "elu", "exp", "flatten", "getitem",
+           "leaky_relu", "log", "log_softmax", "matmul", "max", "max_pool2d", "maximum", "mean",
+           "mul", "neg", "pad", "power", "relu", "reshape", "same_padding", "sigmoid",
+           "sigmoid_cross_entropy", "softmax", "softmax_cross_entropy", "softplus",
+           "sparse_softmax_cross_entropy", "sqrt", "square", "stack", "sub", "sum", "tanh",
+           "transpose"]

@@ -1,0 +1,75 @@
+"""Dropout and batch normalisation: the ops that behave differently while training."""
+from __future__ import annotations
+
+from chainrule.autodiff.function import Function
+from chainrule.backend import get_array_module
+
+
+class Dropout(Function):
+    """Inverted dropout: keep each value with probability 1 - rate and scale it by 1/(1 - rate).
+
+    Scaling while training keeps the expected activation unchanged, so inference is the
+    identity. The random mask is drawn by the caller's Generator, never a global RNG.
+    """
+
+    def __init__(self, rate: float, rng, noise_shape=None):
+        self.rate, self.rng, self.noise_shape = rate, rng, noise_shape
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        shape = self.noise_shape or x.shape
+        keep = xp.asarray(self.rng.random(shape, dtype=x.dtype)) >= self.rate
+        self.local_grad = keep * x.dtype.type(1.0 / (1.0 - self.rate))  # dy/dx: 0 or 1/(1-rate)
+        return x * self.local_grad
+
+    def backward(self, gy):
+        return (gy * self.local_grad,)
+
+
+class BatchNorm(Function):
+    """y = gamma * (x - mean) / sqrt(var + eps) + beta, with the batch's own mean and variance.
+
+    Statistics are over every axis but the last (channels); they are computed by
+    `batch_norm` and handed in, so the caller can also use them for moving averages. The
+    backward pass folds the gradient through mean and var into one expression.
+    """
+
+    def __init__(self, epsilon: float, mean, var):
+        self.epsilon, self.mean, self.var = epsilon, mean, var
+
+    def forward(self, x, gamma, beta):
+        xp = get_array_module(x)
+        self.axes = tuple(range(x.ndim - 1))
+        self.inv_std = 1.0 / xp.sqrt(self.var + self.epsilon)
+        self.xhat = (x - self.mean) * self.inv_std
+        self.gamma = gamma
+        return self.xhat * gamma + beta
+
+    def backward(self, gy):
+        n = gy.size // gy.shape[-1]
+        dbeta = gy.sum(axis=self.axes)
+        dgamma = (gy * self.xhat).sum(axis=self.axes)
+        # dx = gamma/std * (gy - mean(gy) - xhat * mean(gy * xhat))
+        dx = (self.gamma * self.inv_std) * (gy - dbeta / n - self.xhat * (dgamma / n))
+        return dx.astype(gy.dtype), dgamma, dbeta
+
+
+def dropout(x, rate: float, rng, training: bool = True, noise_shape=None):
+    """Inverted dropout when `training`, identity otherwise. See `Dropout`."""
+    if not 0 <= rate < 1:
+        raise ValueError(f"dropout rate must be in [0, 1). Received: rate={rate!r}")
+    if not training or rate == 0:
+        return x
+    return Dropout(rate, rng, noise_shape)(x)
+
+
+def batch_norm(x, gamma, beta, epsilon: float = 1e-3):
+    """Normalise with the batch statistics (training mode). See `BatchNorm`.
+
+    Returns:
+        (y, mean, var): the output Tensor and the batch mean and biased variance (arrays).
+    """
+    data = getattr(x, "data", x)
+    axes = tuple(range(data.ndim - 1))
+    mean, var = data.mean(axis=axes), data.var(axis=axes)
+    return BatchNorm(epsilon, mean, var)(x, gamma, beta), mean, var
