@@ -97,7 +97,8 @@ class EarlyStopping(MonitorCallback):
     Args:
         monitor: Quantity to watch.
         min_delta: Minimum change that counts as an improvement.
-        patience: Epochs without improvement after which training stops.
+        patience: Epochs without improvement after which training stops. As in Keras 2.12,
+            patience=0 stops at epoch 2 even if it improved (keras-team/keras#16393).
         verbose: 1 prints `Epoch N: early stopping` (and the restore message).
         mode: `'auto'`, `'min'` or `'max'`.
         baseline: Training stops if the model does not beat this value within `patience`
