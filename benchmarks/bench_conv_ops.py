@@ -44,26 +44,19 @@ def bench_conv(name, x_shape, w_shape, x_needs_grad, repeat, rng):
 
 
 def conv_breakdown(fn, gy, repeat):
-    """The three kinds of work in Conv2D, each summed over the batch chunks."""
+    """Conv2D's kinds of work, each summed over the batch chunks (scratch contents unused)."""
     w2d = fn.kernel.reshape(-1, fn.cout)
-    chunks = fn.chunks
     gx = np.zeros(fn.x.shape, fn.dtype)
-    cols = [fn._im2col(fn.x[lo:hi]).copy() for lo, hi in chunks[:2]]
-
-    def im2col():
-        for lo, hi in chunks:
-            fn._im2col(fn.x[lo:hi])
-
-    def gemm_fwd():
-        for k, (lo, hi) in enumerate(chunks):
-            cols[k % 2] @ w2d
-
-    def col2im():
-        for k, (lo, hi) in enumerate(chunks):
-            fn._col2im(cols[k % 2], gx[lo:hi])
-
-    for name, f in [("im2col", im2col), ("fwd GEMM", gemm_fwd), ("col2im", col2im)]:
-        print(f"         {name:9s} {median_ms(f, repeat):7.1f} ms")
+    parts = {
+        "im2col": lambda lo, hi: fn._im2col(fn.x[lo:hi]),
+        "fwd GEMM": lambda lo, hi: fn._scratch_2d(hi - lo) @ w2d,
+        "dW GEMM": lambda lo, hi: fn._scratch_2d(hi - lo).T @ gy[lo:hi].reshape(-1, fn.cout),
+        "dX GEMM": lambda lo, hi: gy[lo:hi].reshape(-1, fn.cout) @ w2d.T,
+        "col2im": lambda lo, hi: fn._col2im(fn._scratch_2d(hi - lo), gx[lo:hi]),
+    }
+    for name, part in parts.items():
+        ms = median_ms(lambda part=part: [part(lo, hi) for lo, hi in fn.chunks], repeat)
+        print(f"         {name:9s} {ms:7.1f} ms")
 
 
 def bench_pool(cls, shape, repeat, rng):

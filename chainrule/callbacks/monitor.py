@@ -97,8 +97,8 @@ class EarlyStopping(MonitorCallback):
     Args:
         monitor: Quantity to watch.
         min_delta: Minimum change that counts as an improvement.
-        patience: Epochs without improvement after which training stops. As in Keras 2.12,
-            patience=0 stops at epoch 2 even if it improved (keras-team/keras#16393).
+        patience: Epochs without improvement after which training stops (checked only on
+            epochs that did not improve, as in Keras 2.12's source).
         verbose: 1 prints `Epoch N: early stopping` (and the restore message).
         mode: `'auto'`, `'min'` or `'max'`.
         baseline: Training stops if the model does not beat this value within `patience`
@@ -145,6 +145,7 @@ class EarlyStopping(MonitorCallback):
         self.wait += 1
         if self.is_improvement(current, self.best):
             self._record_best(current, epoch)
+            return
         if self.wait >= self.patience and epoch > 0:
             self._stop(epoch)
 

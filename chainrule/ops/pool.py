@@ -167,11 +167,13 @@ class AvgPool2D(_Pool2D):
         xp = get_array_module(gy)
         share = gy / self.count
         gx = self._grad_buffer(xp, gy.dtype)
+        if self._tiles():                    # one broadcast write of contiguous window rows
+            n, c, (ph, pw) = gy.shape[0], gy.shape[3], self.pool
+            tiles = gx[:, :self.oh * ph, :self.ow * pw].reshape(n, self.oh, ph, self.ow, pw, c)
+            tiles[...] = share[:, :, None, :, None, :]
+            return (gx,)
         for _, _, index in self._offsets():
-            if self._tiles():
-                gx[index] = share
-            else:
-                gx[index] += share
+            gx[index] += share
         return (self._unpadded(gx),)
 
     def _counts(self, xp, dtype):

@@ -17,11 +17,11 @@ def test_patience_1_stops_at_the_first_epoch_without_improvement(model, run):
     assert model.stop_training is True and callback.stopped_epoch == 2
 
 
-def test_patience_0_stops_at_the_second_epoch_even_when_improving(model, run):
-    """Keras 2.12 quirk kept on purpose: wait=0 >= patience=0 (keras-team/keras#16393)."""
+def test_patience_0_keeps_training_while_improving_and_stops_at_the_first_stall(model, run):
+    """Keras 2.12 returns right after an improvement (keras-team/keras#16393 is fixed there)."""
     callback = EarlyStopping()
-    assert run(callback, model, losses(1.0, 0.9, 0.8)) == 2
-    assert callback.stopped_epoch == 1 and callback.best == 0.9
+    assert run(callback, model, losses(1.0, 0.9, 0.8, 0.85, 0.1)) == 4
+    assert callback.stopped_epoch == 3 and callback.best == 0.8
 
 
 def test_patience_counts_epochs_without_improvement(model, run):
@@ -45,10 +45,11 @@ def test_the_first_epoch_never_stops_training(model, run):
     assert model.stop_training is False
 
 
-def test_baseline_not_beaten_stops_after_patience_even_while_improving(model, run):
+def test_baseline_not_beaten_stops_at_the_first_stall_after_patience(model, run):
+    """Improving epochs never stop training; the wait they accumulate counts at a stall."""
     callback = EarlyStopping(patience=2, baseline=0.5)
-    assert run(callback, model, losses(1.0, 0.9, 0.8, 0.7)) == 2
-    assert callback.best == 0.9
+    assert run(callback, model, losses(1.0, 0.9, 0.8, 0.85, 0.1)) == 4
+    assert callback.best == 0.8 and callback.wait == 4
 
 
 def test_beating_the_baseline_resets_patience(model, run):
