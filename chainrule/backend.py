@@ -25,19 +25,27 @@ def _cupy_or_none():
     return _cupy
 
 
+def unwrap(value):
+    """The array inside a Tensor (anything with `requires_grad`), else the value itself.
+
+    Not `getattr(value, "data")`: a NumPy array's own `.data` is its raw memory buffer.
+    """
+    return value.data if hasattr(value, "requires_grad") else value
+
+
 def get_array_module(*values):
     """Return `cupy` if any value (or its `.data`) is a CuPy array, else `numpy`."""
     cupy = _cupy_or_none()
     if cupy is not None:
         for v in values:
-            if isinstance(getattr(v, "data", v), cupy.ndarray):
+            if isinstance(unwrap(v), cupy.ndarray):
                 return cupy
     return numpy
 
 
 def to_numpy(x) -> numpy.ndarray:
     """A NumPy array from a NumPy/CuPy array, a Tensor, or anything array-like."""
-    x = getattr(x, "data", x)
+    x = unwrap(x)
     cupy = _cupy_or_none()
     if cupy is not None and isinstance(x, cupy.ndarray):
         return cupy.asnumpy(x)

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
+
 from chainrule import config, ops
 from chainrule.autodiff.tensor import Tensor, as_tensor
+from chainrule.backend import unwrap
 
 
 def _logits(y_pred, activation: str):
@@ -94,7 +97,7 @@ mae = MAE = mean_absolute_error
 
 def match_label_rank(y_true, y_pred):
     """Keras' squeeze-or-expand: labels (b,) against predictions (b, 1) become (b, 1)."""
-    yt = getattr(y_true, "data", y_true)
+    yt = np.asarray(unwrap(y_true))
     if yt.ndim == y_pred.ndim - 1 and y_pred.shape[-1] == 1:
         return yt.reshape(yt.shape + (1,))
     if yt.ndim == y_pred.ndim + 1 and yt.shape[-1] == 1:

@@ -57,6 +57,8 @@ class Functional(Model):
             if node.layer not in self._layers:
                 self._layers.append(node.layer)
         self.built = True
+        if len(self._inputs) == 1:                 # lets Sequential([functional, ...]) build
+            self._batch_input_shape = self._inputs[0].shape
         self._build_shape = self._inputs[0].shape if len(self._inputs) == 1 else [
             t.shape for t in self._inputs]
 

@@ -12,6 +12,9 @@ _BREAKS = ("),", "},", "],", "',")
 def print_summary(model, line_length=None, positions=None, print_fn=None, expand_nested=False,
                   show_trainable=False) -> None:
     """Print the summary table of `model` (see the module docstring)."""
+    if not model.built:
+        raise ValueError("This model has not yet been built. Build the model first by calling "
+                         "`build()` or by calling the model on a batch of data.")
     print_fn = print_fn or print
     sequential = _is_sequential_like(model)
     line_length = line_length or (65 if sequential else 98)

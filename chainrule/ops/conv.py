@@ -101,16 +101,17 @@ class Conv2D(Function):
         want_x, want_w = self._wants(0), self._wants(1)
         gx = xp.zeros(self.x.shape, dtype=self.dtype) if want_x else None
         gw = xp.zeros((self.kernel[..., 0].size, self.cout), dtype=self.dtype) if want_w else None
+        gb = xp.zeros(self.cout, dtype=self.dtype)
         w2d = self.kernel.reshape(-1, self.cout).astype(self.dtype, copy=False)
         for lo, hi in self.chunks:
             gy2d = gy[lo:hi].reshape(-1, self.cout)
+            gb += gy2d.sum(axis=0)                           # dL/db = gy summed over pixels
             if want_w:
                 gw += self._im2col(self.x[lo:hi]).T @ gy2d   # dL/dW = cols^T gy
             if want_x:
                 cols = xp.matmul(gy2d, w2d.T, out=self._scratch_2d(hi - lo))  # dL/dcols = gy W^T
                 self._col2im(cols, gx[lo:hi])
         gw = gw.reshape(self.kernel.shape).astype(self.kernel.dtype, copy=False) if want_w else None
-        gb = gy.sum(axis=(0, 1, 2)) if self.has_bias else None
         return (gx, gw, gb) if self.has_bias else (gx, gw)
 
     def _setup(self, x, kernel, bias) -> None:
@@ -127,9 +128,9 @@ class Conv2D(Function):
                 f"dilation_rate={self.dilation}. Use padding='same' or a larger input."
             )
         self.pads = self._pads(h, kh, 0) + self._pads(w, kw, 1)
-        image_bytes = self.oh * self.ow * kh * kw * c * xp.dtype(self.dtype).itemsize
+        image_bytes = self.oh * self.ow * kh * kw * c * self.dtype.itemsize
         self.chunks = batch_chunks(n, image_bytes)
-        chunk = self.chunks[0][1]
+        chunk = max((hi - lo for lo, hi in self.chunks), default=0)
         self.scratch = xp.empty((chunk, self.oh, self.ow, kh, kw, c), self.dtype)
 
     def _out_len(self, n: int, k: int, axis: int) -> int:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from chainrule.autodiff.function import Function
-from chainrule.backend import get_array_module
+from chainrule.backend import get_array_module, unwrap
 
 
 class Dropout(Function):
@@ -69,7 +69,7 @@ def batch_norm(x, gamma, beta, epsilon: float = 1e-3):
     Returns:
         (y, mean, var): the output Tensor and the batch mean and biased variance (arrays).
     """
-    data = getattr(x, "data", x)
+    data = unwrap(x)
     axes = tuple(range(data.ndim - 1))
     mean, var = data.mean(axis=axes), data.var(axis=axes)
     return BatchNorm(epsilon, mean, var)(x, gamma, beta), mean, var

@@ -1,5 +1,6 @@
 """conv2d: gradients, a direct-loop reference, output shapes, the lecture's example, errors."""
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -8,11 +9,6 @@ from chainrule import ops
 from chainrule.autodiff.gradcheck import check_grad
 from chainrule.autodiff.tensor import Tensor
 from chainrule.ops import conv
-
-
-@pytest.fixture
-def rng():
-    return np.random.default_rng(0)
 
 
 def reference_conv2d(x, w, b=None, strides=(1, 1), padding="valid", dilation=(1, 1)):
@@ -80,6 +76,12 @@ def test_conv2d_chunks_of_the_batch_give_the_same_result(rng, monkeypatch):
     monkeypatch.setattr(conv, "SCRATCH_BYTES", 2 * image_bytes)   # chunks of 2, 2 and 1
     np.testing.assert_allclose(ops.conv2d(x, w).numpy(), reference_conv2d(x, w), atol=1e-12)
     check_grad(lambda x, w: ops.conv2d(x, w, padding="same"), (x, w))
+
+
+def test_conv2d_accepts_non_contiguous_inputs_and_an_empty_batch(rng):
+    x, w = rng.standard_normal((2, 9, 6, 4))[:, ::2, :, 1:], rng.standard_normal((3, 3, 3, 2))
+    np.testing.assert_allclose(ops.conv2d(x, w).numpy(), reference_conv2d(x, w), atol=1e-12)
+    assert ops.conv2d(np.ones((0, 5, 5, 3)), w, padding="same").shape == (0, 5, 5, 2)
 
 
 def test_conv2d_skips_the_input_gradient_of_a_constant_input(rng):
@@ -174,3 +176,31 @@ def test_conv2d_rejects_bad_strides_and_dilation(kwargs, match):
 def test_conv2d_rejects_an_input_smaller_than_the_kernel():
     with pytest.raises(ValueError, match=r"smaller than the dilated kernel.*padding='same'"):
         ops.conv2d(np.ones((1, 2, 5, 1)), np.ones((3, 3, 1, 1)))
+
+
+KERAS_REFERENCE = Path(__file__).parents[1] / "fixtures" / "keras_reference.npz"
+
+
+def _keras_cnn_forward(case, x, w):
+    """The fixture models' forward pass from conv2d/pooling ops plus plain NumPy."""
+    if case == "cnn_same_adam":
+        h = np.maximum(ops.conv2d(x, w[0], w[1], padding="same").numpy(), 0)
+        h = np.maximum(ops.conv2d(ops.max_pool2d(h, 2), w[2], w[3], strides=2).numpy(), 0)
+        logits = h.reshape(len(x), -1) @ w[4] + w[5]
+    elif case == "cnn_strided_rmsprop":                   # 10x10, stride 2: pads (0, 1)
+        h = np.tanh(ops.conv2d(x, w[0], w[1], strides=2, padding="same").numpy())
+        h = ops.conv2d(ops.avg_pool2d(h, 2, padding="same"), w[2], w[3]).numpy()
+        logits = h.mean(axis=(1, 2)) @ w[4] + w[5]
+    else:
+        h = ops.max_pool2d(ops.conv2d(x, w[0], w[1], padding="same"), 3, 2, padding="same")
+        logits = h.numpy().reshape(len(x), -1) @ w[2] + w[3]
+    e = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+@pytest.mark.parametrize("case", ["cnn_same_adam", "cnn_strided_rmsprop", "cnn_maxpool_same_sgd"])
+def test_conv_and_pool_forward_match_tf_keras(case):
+    ref = np.load(KERAS_REFERENCE)
+    weights = [ref[k] for k in sorted(k for k in ref.files if k.startswith(f"{case}/w0/"))]
+    pred = _keras_cnn_forward(case, ref[f"{case}/x"], weights)
+    np.testing.assert_allclose(pred, ref[f"{case}/pred0"], atol=1e-6)

@@ -9,11 +9,6 @@ from chainrule.autodiff.gradcheck import check_grad
 from chainrule.autodiff.tensor import Tensor
 
 
-@pytest.fixture
-def rng():
-    return np.random.default_rng(0)
-
-
 def reference_pool2d(x, reduce, pool, strides, padding):
     """Direct loops over output pixels; each window is clipped to the real input."""
     n, h, w, c = x.shape
