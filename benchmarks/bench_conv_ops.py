@@ -51,7 +51,8 @@ def conv_breakdown(fn, gy, repeat):
         "im2col": lambda lo, hi: fn._im2col(fn.x[lo:hi]),
         "fwd GEMM": lambda lo, hi: fn._scratch_2d(hi - lo) @ w2d,
         "dW GEMM": lambda lo, hi: fn._scratch_2d(hi - lo).T @ gy[lo:hi].reshape(-1, fn.cout),
-        "dX GEMM": lambda lo, hi: gy[lo:hi].reshape(-1, fn.cout) @ w2d.T,
+        "dX GEMM": lambda lo, hi: np.matmul(gy[lo:hi].reshape(-1, fn.cout), w2d.T,
+                                            out=fn._scratch_2d(hi - lo)),
         "col2im": lambda lo, hi: fn._col2im(fn._scratch_2d(hi - lo), gx[lo:hi]),
     }
     for name, part in parts.items():

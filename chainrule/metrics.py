@@ -159,3 +159,87 @@ def resolve(identifier, y_true_shape, y_pred_shape) -> Metric:
     if callable(identifier):
         return MeanMetricWrapper(identifier, name=getattr(identifier, "__name__", "metric"))
     raise TypeError(f"Could not interpret metric identifier: {identifier!r}")
+
+
+class _ConfusionMetric(Metric):
+    """Counts true/false positives/negatives of `y_pred > threshold` against `y_true`."""
+
+    def __init__(self, thresholds=None, name=None, dtype=None):
+        self.thresholds = np.atleast_1d(0.5 if thresholds is None else thresholds).astype(
+            np.float64)
+        super().__init__(name, dtype)
+
+    def reset_state(self):
+        n = len(self.thresholds)
+        self.tp, self.fp, self.tn, self.fn = (np.zeros(n) for _ in range(4))
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_pred = np.asarray(to_numpy(y_pred), np.float64)
+        truth = np.asarray(to_numpy(y_true)).reshape(y_pred.shape) > 0.5
+        w = np.ones(y_pred.shape)
+        if sample_weight is not None:
+            per_sample = np.asarray(to_numpy(sample_weight), np.float64)
+            w = w * per_sample.reshape((len(y_pred),) + (1,) * (y_pred.ndim - 1))
+        y_pred, truth, w = y_pred.reshape(-1), truth.reshape(-1), w.reshape(-1)
+        predicted = y_pred[None, :] > self.thresholds[:, None]
+        self.tp += (predicted & truth) @ w
+        self.fp += (predicted & ~truth) @ w
+        self.fn += (~predicted & truth) @ w
+        self.tn += (~predicted & ~truth) @ w
+
+    def get_config(self):
+        return {"name": self.name, "thresholds": self.thresholds.tolist()}
+
+
+def _ratio(num, den):
+    return np.where(den > 0, num / np.where(den > 0, den, 1), 0.0)
+
+
+class Precision(_ConfusionMetric):
+    """tp / (tp + fp) of predictions above `thresholds` (default 0.5)."""
+
+    def result(self):
+        r = _ratio(self.tp, self.tp + self.fp)
+        return float(r[0]) if r.size == 1 else r
+
+
+class Recall(_ConfusionMetric):
+    """tp / (tp + fn) of predictions above `thresholds` (default 0.5)."""
+
+    def result(self):
+        r = _ratio(self.tp, self.tp + self.fn)
+        return float(r[0]) if r.size == 1 else r
+
+
+class AUC(_ConfusionMetric):
+    """Area under the ROC (or PR) curve from counts at `num_thresholds` thresholds, as Keras.
+
+    The thresholds are evenly spaced in (0, 1) plus -1e-7 and 1 + 1e-7 at the ends; the area
+    is summed with the trapezoidal rule ('interpolation', Keras' default for ROC).
+    """
+
+    def __init__(self, num_thresholds=200, curve="ROC", summation_method="interpolation",
+                 name=None, dtype=None, thresholds=None):
+        if curve not in ("ROC", "PR"):
+            raise ValueError(f'Invalid AUC curve value: "{curve}". Expected values are '
+                             f'["ROC", "PR"]')
+        if num_thresholds <= 1:
+            raise ValueError(f"Argument `num_thresholds` must be an integer > 1. "
+                             f"Received: num_thresholds={num_thresholds}")
+        inner = [(i + 1) / (num_thresholds - 1) for i in range(num_thresholds - 2)]
+        self.curve, self.summation_method = curve, summation_method
+        super().__init__([-1e-7] + inner + [1 + 1e-7] if thresholds is None else thresholds,
+                         name or "auc", dtype)
+
+    def result(self):
+        if self.curve == "ROC":
+            x, y = _ratio(self.fp, self.fp + self.tn), _ratio(self.tp, self.tp + self.fn)
+        else:
+            x, y = _ratio(self.tp, self.tp + self.fn), _ratio(self.tp, self.tp + self.fp)
+        heights = {"minoring": np.minimum(y[:-1], y[1:]), "majoring": np.maximum(y[:-1], y[1:])
+                   }.get(self.summation_method, (y[:-1] + y[1:]) / 2)
+        return float(np.sum((x[:-1] - x[1:]) * heights))
+
+    def get_config(self):
+        return {"name": self.name, "num_thresholds": len(self.thresholds), "curve": self.curve,
+                "summation_method": self.summation_method}

@@ -151,7 +151,7 @@ class Tensor:
 
 
 def _to_array(data, dtype=None):
-    """The array behind `data`: float64/float32/float16 arrays keep their type, else floatx."""
+    """The array behind `data`: floats (arrays or NumPy scalars) keep their dtype, else floatx."""
     if isinstance(data, Tensor):
         data = data.data
     xp = get_array_module(data)
@@ -159,6 +159,8 @@ def _to_array(data, dtype=None):
         return xp.asarray(data, dtype=dtype)
     if isinstance(data, xp.ndarray) and data.dtype.kind == "f":
         return data
+    if isinstance(data, np.generic) and data.dtype.kind == "f":  # e.g. a float64 .sum() result
+        return xp.asarray(data)
     return xp.asarray(data, dtype=config.floatx())
 
 

@@ -21,6 +21,19 @@ def test_float_arrays_keep_their_dtype(dtype):
     assert Tensor(np.zeros(3, dtype=dtype)).dtype == dtype
 
 
+def test_numpy_float_scalars_keep_their_dtype():
+    t = Tensor(np.float64(1.5))
+    assert t.dtype == np.float64
+    assert isinstance(t.data, np.ndarray)
+
+
+def test_full_reduction_of_float64_stays_float64():
+    x = Tensor(np.arange(3.0), requires_grad=True)
+    for y in (x.sum(), x.mean(), x.max(), Tensor(np.array(2.0)) * 3.0):
+        assert y.dtype == np.float64
+        assert isinstance(y.data, np.ndarray)
+
+
 def test_explicit_dtype_wins():
     assert Tensor([1, 2], dtype=np.float64).dtype == np.float64
 

@@ -202,3 +202,14 @@ def test_clear_errors_for_bad_use(rng):
         model.compile("adam", "crossentropyy")
     with pytest.raises(ValueError, match="Could not interpret optimizer identifier"):
         model.compile("adamm", "mse")
+
+
+def test_precision_recall_auc_objects_as_compiled_metrics(rng):
+    x, y = blobs(rng, n=16, classes=2)
+    model = small_cnn(1, "sigmoid")
+    model.compile("adam", "binary_crossentropy",
+                  [chainrule.metrics.Precision(), chainrule.metrics.Recall(),
+                   chainrule.metrics.AUC()])
+    logs = model.evaluate(x, y, verbose=0, return_dict=True)
+    assert list(logs) == ["loss", "precision", "recall", "auc"]
+    assert all(0 <= logs[k] <= 1 for k in ("precision", "recall", "auc"))
