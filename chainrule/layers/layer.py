@@ -10,7 +10,7 @@ import re
 
 import numpy as np
 
-from chainrule import config, initializers
+from chainrule import config, initializers, ops
 from chainrule.autodiff.tensor import Tensor, as_tensor
 from chainrule.layers.symbolic import SymbolicTensor, call_symbolic
 from chainrule.layers.variable import Variable
@@ -118,12 +118,21 @@ class Layer:
     def __call__(self, inputs, training: bool = False):
         if _is_symbolic(inputs):
             return call_symbolic(self, inputs)
-        x = [as_tensor(t) for t in inputs] if isinstance(inputs, list | tuple) else as_tensor(
-            inputs)
-        self.maybe_build(_shape_of(x))
-        if self.input_spec is not None and not isinstance(x, list):
+        x = [self._autocast(t) for t in inputs] if isinstance(inputs, list | tuple) else \
+            self._autocast(inputs)
+        if self.input_spec is not None and not isinstance(x, list):  # before build, as Keras
             self.input_spec.check(x.shape, layer_name=self.name)
+        self.maybe_build(_shape_of(x))
         return self.call(x, training=training)
+
+    def _autocast(self, value) -> Tensor:
+        """Floating inputs take the layer's dtype, as Keras' autocast: float64 data meets
+        float32 weights in float32, never silently in float64."""
+        x = as_tensor(value)
+        if x.dtype.kind == "f" and x.dtype != self.dtype:
+            return ops.cast(x, self.dtype) if x.requires_grad else Tensor(x.data.astype(
+                self.dtype))
+        return x
 
     def maybe_build(self, input_shape) -> None:
         """Build once, remembering the shape for `output_shape` and `summary()`."""

@@ -28,8 +28,8 @@ def call_symbolic(layer, inputs):
     many = isinstance(inputs, list | tuple)
     inputs = list(inputs) if many else [inputs]
     shapes = [t.shape for t in inputs]
-    layer.maybe_build(shapes if many else shapes[0])
     if layer.input_spec is not None and not many:
         layer.input_spec.check(shapes[0], layer_name=layer.name)
+    layer.maybe_build(shapes if many else shapes[0])
     out_shape = layer.compute_output_shape(shapes if many else shapes[0])
     return SymbolicTensor(out_shape, layer, inputs, dtype=layer.dtype)

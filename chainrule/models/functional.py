@@ -99,9 +99,10 @@ class Functional(Model):
             node = next(n for n in self._nodes if n.layer is layer)
             layers.append({**serialize_layer(layer),
                            "inbound": [t.layer.name for t in node.inputs]})
-        return {"name": self.name, "layers": layers,
+        return {"name": self.name, "trainable": self.trainable, "layers": layers,
                 "input_layers": [t.layer.name for t in self._inputs],
-                "output_layers": [t.layer.name for t in self._outputs]}
+                "output_layers": [t.layer.name for t in self._outputs],
+                "multi_input": len(self._inputs) > 1, "multi_output": self._multi_output}
 
     @classmethod
     def from_config(cls, cfg: dict):
@@ -115,5 +116,10 @@ class Functional(Model):
                 continue
             args = [tensors[name] for name in layer_cfg["inbound"]]
             tensors[layer.name] = layer(args if len(args) > 1 else args[0])
-        return cls([tensors[n] for n in cfg["input_layers"]],
-                   [tensors[n] for n in cfg["output_layers"]], name=cfg["name"])
+        ins = [tensors[n] for n in cfg["input_layers"]]
+        outs = [tensors[n] for n in cfg["output_layers"]]
+        model = cls(ins if cfg.get("multi_input", len(ins) > 1) else ins[0],
+                    outs if cfg.get("multi_output", len(outs) > 1) else outs[0], name=cfg["name"])
+        if not cfg.get("trainable", True):         # True would unfreeze frozen sub-layers
+            model.trainable = False
+        return model

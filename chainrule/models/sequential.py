@@ -78,7 +78,8 @@ class Sequential(Model):
     def get_config(self) -> dict:
         from chainrule.saving import serialize_layer
 
-        return {"name": self.name, "layers": [serialize_layer(la) for la in self._layers],
+        return {"name": self.name, "trainable": self.trainable,
+                "layers": [serialize_layer(la) for la in self._layers],
                 "batch_input_shape": self._input_shape}
 
     @classmethod
@@ -92,4 +93,6 @@ class Sequential(Model):
             model.add(deserialize_layer(layer_cfg))
         if model._input_shape is not None and not model.built:
             model.maybe_build(model._input_shape)
+        if not cfg.get("trainable", True):         # True would unfreeze frozen sub-layers
+            model.trainable = False
         return model

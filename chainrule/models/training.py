@@ -19,6 +19,7 @@ class CompiledState:
         if loss is None:
             raise ValueError("compile() needs a `loss`, e.g. loss='categorical_crossentropy'.")
         self.optimizer = optimizers.get(optimizer)
+        self.loss_id = loss                        # as given, for saving a training_config
         self.loss = losses_module.get(loss)
         self.metric_ids = _metric_list(metrics)
         self.metrics = None                        # resolved on the first batch (needs shapes)

@@ -14,9 +14,9 @@ from chainrule.ops.loss import (sigmoid_cross_entropy, softmax_cross_entropy,
 from chainrule.ops.pool import avg_pool2d, max_pool2d
 from chainrule.ops.reduction import max, mean, sum
 from chainrule.ops.regularization import batch_norm, dropout
-from chainrule.ops.shape import concat, flatten, getitem, pad, reshape, stack, transpose
+from chainrule.ops.shape import cast, concat, flatten, getitem, pad, reshape, stack, transpose
 
-__all__ = ["abs", "add", "avg_pool2d", "batch_norm", "clip", "concat", "conv2d",
+__all__ = ["abs", "add", "avg_pool2d", "batch_norm", "cast", "clip", "concat", "conv2d",
            "conv_output_length", "div", "dropout", "elu", "exp", "flatten", "getitem",
            "leaky_relu", "log", "log_softmax", "matmul", "max", "max_pool2d", "maximum", "mean",
            "mul", "neg", "pad", "power", "relu", "reshape", "same_padding", "sigmoid",

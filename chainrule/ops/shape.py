@@ -130,3 +130,22 @@ def pad(a, pad_width):
 def flatten(a):
     """(batch, ...) -> (batch, prod(...)) in row-major order, as Keras' Flatten."""
     return Reshape((a.shape[0], -1))(a)
+
+
+class Cast(Function):
+    """z = a.astype(dtype); the gradient is cast back to a's dtype."""
+
+    def __init__(self, dtype):
+        self.dtype = dtype
+
+    def forward(self, a):
+        self.in_dtype = a.dtype
+        return a.astype(self.dtype)
+
+    def backward(self, gy):
+        return (gy.astype(self.in_dtype),)
+
+
+def cast(a, dtype):
+    """Change the float type, differentiably. See `Cast`."""
+    return Cast(dtype)(a)

@@ -58,10 +58,10 @@ def _check_saveable(model) -> None:
 
 
 def _training_config(compiled) -> dict:
-    return {"loss": _serialize_loss(compiled), "metrics": [_metric_id(m) for m in
-                                                          compiled.metric_ids],
-            "weighted_metrics": None, "loss_weights": None,
-            "optimizer_config": optimizers.serialize(compiled.optimizer)}
+    """What compile() was given, in the keys Keras 2 writes."""
+    metrics = [_metric_id(m) for m in compiled.metric_ids]
+    return {"loss": _serialize_loss(compiled), "metrics": metrics, "weighted_metrics": None,
+            "loss_weights": None, "optimizer_config": optimizers.serialize(compiled.optimizer)}
 
 
 def _serialize_loss(compiled):
@@ -69,15 +69,17 @@ def _serialize_loss(compiled):
     given = getattr(compiled, "loss_id", None)
     if isinstance(given, str):
         return given
-    loss = compiled.loss
-    if getattr(losses, type(loss).__name__, None) is type(loss):
-        return {"class_name": type(loss).__name__, "config": loss.get_config()}
+    loss, name = compiled.loss, type(compiled.loss).__name__
+    if not name.startswith("_") and getattr(losses, name, None) is type(loss):
+        return {"class_name": name, "config": loss.get_config()}
     return loss.name                # a user function: found again through custom_objects
 
 
-def _metric_id(metric):
-    return metric if isinstance(metric, str) else getattr(metric, "name", None) or getattr(
-        metric, "__name__", str(metric))
+def _metric_id(metric) -> str:
+    """A metric as a name: strings as given; objects and functions by their names."""
+    if isinstance(metric, str):
+        return metric
+    return getattr(metric, "name", None) or getattr(metric, "__name__", str(metric))
 
 
 def _write_optimizer_weights(group, model, compiled) -> None:

@@ -213,3 +213,10 @@ def test_precision_recall_auc_objects_as_compiled_metrics(rng):
     logs = model.evaluate(x, y, verbose=0, return_dict=True)
     assert list(logs) == ["loss", "precision", "recall", "auc"]
     assert all(0 <= logs[k] <= 1 for k in ("precision", "recall", "auc"))
+
+
+def test_float64_data_is_computed_in_the_layers_float32(rng):
+    x, _ = blobs(rng, n=4)
+    model = small_cnn()
+    out = model(x.astype("float64"))
+    assert out.dtype == np.float32

@@ -31,7 +31,7 @@ CASES = {  # name: (op on Tensors, same on NumPy arrays, input shapes)
 
 def test_every_shape_op_is_covered():
     names = {n for n in ops.__all__ if getattr(ops, n).__module__ == "chainrule.ops.shape"}
-    assert names == {n.split("_")[0] for n in CASES}
+    assert names == {n.split("_")[0] for n in CASES} | {"cast"}
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -72,3 +72,19 @@ def test_concat_hands_each_input_its_slice():
 def test_flatten_is_row_major():
     a = np.arange(24.0).reshape(2, 2, 3, 2)
     np.testing.assert_array_equal(ops.flatten(Tensor(a)).data[1], np.arange(12.0, 24.0))
+
+
+def test_cast_changes_dtype_and_casts_the_gradient_back(rng):
+    a = rng.standard_normal((2, 3))
+    x = Tensor(a, requires_grad=True)
+    y = ops.cast(x, np.float32)
+    assert y.dtype == np.float32
+    np.testing.assert_array_equal(y.data, a.astype(np.float32))
+    gy = rng.standard_normal((2, 3)).astype(np.float32)
+    y.backward(gy)
+    assert x.grad.dtype == np.float64
+    np.testing.assert_array_equal(x.grad, gy.astype(np.float64))
+
+
+def test_cast_gradient(rng):
+    check_grad(lambda a: ops.cast(a, "float64") * 2.0, (rng.standard_normal((2, 3)),))

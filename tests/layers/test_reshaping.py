@@ -1,0 +1,67 @@
+"""Flatten, Reshape, ZeroPadding2D: row-major order, shape inference, padding forms, errors."""
+import numpy as np
+import pytest
+
+from chainrule import layers
+from chainrule.autodiff import Tensor
+
+
+def test_flatten_is_row_major_channels_last(rng):
+    x = rng.standard_normal((2, 3, 4, 5)).astype(np.float32)
+    y = layers.Flatten()(x)
+    np.testing.assert_array_equal(y.data, x.reshape(2, 60))
+    assert y.data[0, 1] == x[0, 0, 0, 1]                      # channels vary fastest
+
+
+def test_flatten_output_shape():
+    layer = layers.Flatten()
+    assert layer.compute_output_shape((None, 7, 7, 64)) == (None, 3136)
+    assert layer.compute_output_shape((None, None, 3)) == (None, None)
+    assert layer(np.zeros((4, 3), dtype=np.float32)).shape == (4, 3)
+
+
+def test_flatten_passes_gradients_back_in_shape(rng):
+    x = Tensor(rng.standard_normal((2, 3, 2)).astype(np.float32), requires_grad=True)
+    gy = rng.standard_normal((2, 6)).astype(np.float32)
+    layers.Flatten()(x).backward(gy)
+    np.testing.assert_array_equal(x.grad, gy.reshape(2, 3, 2))
+
+
+def test_flatten_rejects_channels_first():
+    with pytest.raises(ValueError, match="data_format='channels_first'"):
+        layers.Flatten(data_format="channels_first")
+
+
+@pytest.mark.parametrize("target, expected", [((6, 2), (6, 2)), ((-1, 4), (3, 4)),
+                                              ((2, -1, 3), (2, 2, 3)), ((12,), (12,))])
+def test_reshape(rng, target, expected):
+    x = rng.standard_normal((5, 3, 4)).astype(np.float32)
+    layer = layers.Reshape(target)
+    y = layer(x)
+    assert y.shape == (5, *expected)
+    np.testing.assert_array_equal(y.data, x.reshape(5, *expected))
+    assert layer.compute_output_shape((None, 3, 4)) == (None, *expected)
+
+
+def test_reshape_allows_one_unknown_dimension_only():
+    with pytest.raises(ValueError, match="at most one unknown dimension"):
+        layers.Reshape((-1, -1))
+
+
+def test_reshape_size_mismatch():
+    with pytest.raises(ValueError, match="total size of new array must be unchanged"):
+        layers.Reshape((-1, 5)).compute_output_shape((None, 3, 4))
+
+
+@pytest.mark.parametrize("padding, width", [
+    (1, ((1, 1), (1, 1))), ((2, 1), ((2, 2), (1, 1))), (((1, 2), (0, 3)), ((1, 2), (0, 3)))])
+def test_zero_padding_forms(rng, padding, width):
+    x = rng.standard_normal((2, 3, 4, 2)).astype(np.float32)
+    layer = layers.ZeroPadding2D(padding)
+    y = layer(x)
+    np.testing.assert_array_equal(y.data, np.pad(x, ((0, 0), *width, (0, 0))))
+    assert y.shape == layer.compute_output_shape(x.shape)
+
+
+def test_zero_padding_unknown_sizes_stay_unknown():
+    assert layers.ZeroPadding2D(1).compute_output_shape((None, None, 5, 3)) == (None, None, 7, 3)
