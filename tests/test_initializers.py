@@ -70,8 +70,9 @@ def test_variance_scaling_modes():
     assert np.abs(w).max() > 3 * math.sqrt(1 / 100)                    # not truncated
 
 
-@pytest.mark.parametrize("kwargs, message", [({"mode": "fan_sum"}, "Invalid `mode` argument"),
-                                             ({"distribution": "cauchy"}, "Invalid `distribution`")])
+@pytest.mark.parametrize("kwargs, message", [
+    ({"mode": "fan_sum"}, "Invalid `mode` argument"),
+    ({"distribution": "cauchy"}, "Invalid `distribution`")])
 def test_variance_scaling_rejects_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         initializers.VarianceScaling(**kwargs)

@@ -19,7 +19,8 @@ def test_count_params_is_kh_kw_in_plus_one_times_filters():
 
 
 def test_count_params_without_bias():
-    assert built_conv(8, (5, 3), use_bias=False, input_shape=(1, 9, 9, 2)).count_params() == 5 * 3 * 2 * 8
+    layer = built_conv(8, (5, 3), use_bias=False, input_shape=(1, 9, 9, 2))
+    assert layer.count_params() == 5 * 3 * 2 * 8
 
 
 def test_weight_names_and_hwio_layout():

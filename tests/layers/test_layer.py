@@ -282,7 +282,7 @@ def test_variable_assign_and_repr():
     np.testing.assert_array_equal(v.data, np.ones((2, 2)))
     assert v.dtype == np.float32
     assert repr(v) == "<Variable 'd/kernel:0' shape=(2, 2) dtype=float32>"
-    with pytest.raises(ValueError, match=r"expected shape \(2, 2\), received value of shape \(3,\)"):
+    with pytest.raises(ValueError, match=r"expected shape \(2, 2\), received .* shape \(3,\)"):
         v.assign(np.ones(3))
 
 
