@@ -4,6 +4,8 @@ import pytest
 
 import chainrule
 
+collect_ignore = ["fixtures/make_keras_reference.py"]  # needs TensorFlow; run by hand only
+
 
 @pytest.fixture
 def rng():

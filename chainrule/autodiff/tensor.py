@@ -70,9 +70,15 @@ class Tensor:
         if grad.shape != self.shape:
             raise ValueError(f"backward(grad=...) expects shape {self.shape}, got {grad.shape}.")
         if self.creator is None:
+            if getattr(self, "_graph_freed", False):
+                raise RuntimeError(
+                    "Trying to backward through the graph a second time: its cached values were "
+                    "freed by the first backward(). Use backward(retain_graph=True) the first time."
+                )
             self.grad = grad.copy() if self.grad is None else self.grad + grad
             return
         run_backward(self, grad, retain_graph=retain_graph)
+        self._graph_freed = not retain_graph
 
     def zero_grad(self) -> None:
         """Forget the accumulated gradient."""

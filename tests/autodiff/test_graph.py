@@ -156,3 +156,15 @@ def test_wrong_gradient_shape_is_named_at_the_op():
     with pytest.raises(RuntimeError, match=r"SumWithBadBackward\.backward returned a gradient "
                                            r"of shape \(\) for an input of shape \(3,\)"):
         y.backward()
+
+
+def test_second_backward_through_a_freed_graph_is_an_error():
+    x = Tensor(3.0, requires_grad=True)
+    y = x * x
+    y.backward()
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        y.backward()
+    z = x * x
+    z.backward(retain_graph=True)
+    z.backward()                                   # kept graph: gradients accumulate
+    assert x.grad == pytest.approx(6.0 + 6.0 + 6.0)
