@@ -15,7 +15,7 @@ from chainrule.backend import to_numpy
 
 def _unpack(batch):
     """(x,), (x, y) or (x, y, sample_weight) -> a 3-tuple with None for what is missing."""
-    if isinstance(batch, tuple | list) and not isinstance(batch, np.ndarray):
+    if isinstance(batch, tuple | list):
         if len(batch) == 1:
             return batch[0], None, None
         if len(batch) == 2:
