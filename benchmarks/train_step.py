@@ -135,7 +135,8 @@ def main():
     peers = ["torch-nchw", "torch-channels_last"] if have_torch() else []
     print(f"# {time.strftime('%Y-%m-%d')} {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} CPUs, {args.threads} threads, batch {args.batch}, "
-          f"median of {args.steps} steps")
+          f"median of {args.steps} steps; OPENBLAS_CORETYPE="
+          f"{os.environ.get('OPENBLAS_CORETYPE', 'unset')}")
     print("| model | framework | ms/step | first step ms | peak RSS MB | ratio vs best peer |")
     print("|---|---|---|---|---|---|")
     for name in args.models:
