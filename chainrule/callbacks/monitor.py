@@ -16,6 +16,7 @@ import os
 
 import numpy as np
 
+from chainrule.utils.progbar import print_msg
 from chainrule.callbacks.base import Callback
 
 logger = logging.getLogger(__name__)
@@ -88,7 +89,7 @@ class MonitorCallback(Callback):
 
     def _say(self, message: str) -> None:
         if self.verbose > 0:
-            print(message)
+            print_msg(message)
 
 
 class EarlyStopping(MonitorCallback):

@@ -1,16 +1,19 @@
 """Keras 2's text progress bar, reproduced byte for byte.
 
-`fit` draws one bar per epoch. Users compare our output with tf.keras 2.12 logs, so the byte
-stream follows Keras exactly, quirks included (KERAS_SPEC section 4): each redraw starts with
-one backspace per character of the previous line and a carriage return; a shorter line is padded
-with spaces; metric values print with four decimals above 1e-3 and in e-notation otherwise.
+`fit` draws one bar per epoch. Users compare our output with tf.keras 2.12 logs, so on a
+terminal or in a notebook the byte stream follows Keras exactly, quirks included (KERAS_SPEC
+section 4): each redraw starts with one backspace per character of the previous line and a
+carriage return; a shorter line is padded with spaces; metric values print with four decimals
+above 1e-3 and in e-notation otherwise. Written to a file or a pipe, the bar is not redrawn:
+each epoch gets its final line only.
 
 >>> import io
->>> out = io.StringIO()
+>>> out = io.StringIO()                      # not a terminal: the final line only
 >>> bar = Progbar(2, stream=out, clock=lambda: 0.0)
+>>> bar.update(1, [("loss", 0.7)])
 >>> bar.update(2, [("loss", 0.5)])
 >>> out.getvalue()
-'\\r2/2 [==============================] - 0s 0s/step - loss: 0.5000\\n'
+'2/2 [==============================] - 0s 0s/step - loss: 0.6000\\n'
 """
 from __future__ import annotations
 
@@ -25,20 +28,37 @@ import numpy as np
 
 
 def is_dynamic_display(stream: Any) -> bool:
-    """Whether redraws go back over the line (`\\b...\\r`) instead of starting a new one.
+    """Whether the bar is redrawn live (`\\b...\\r`): on a terminal, in Jupyter, in PyCharm.
 
-    This is Keras' rule, kept as is: a TTY, a Jupyter kernel, or any POSIX system. The `posix`
-    module is always imported on Linux and macOS, so even a log file there gets backspaces; only
-    a non-TTY stream on Windows gets one line per update. PyCharm's console announces itself
-    through PYCHARM_HOSTED.
+    Anywhere else (a log file, a pipe, CI) chainrule writes one line per epoch, so logs stay
+    readable. Keras 2 also redraws into files on any POSIX system; on a terminal or in a
+    notebook the bytes are the same as Keras'.
     """
     isatty = getattr(stream, "isatty", None)
     return bool(
         (isatty is not None and isatty())
         or "ipykernel" in sys.modules
-        or "posix" in sys.modules
         or "PYCHARM_HOSTED" in os.environ
     )
+
+
+_line = {"open": False}  # display state: a bar line is on screen, not yet ended by a newline
+
+
+def print_msg(message: str, stream: TextIO | None = None) -> None:
+    """Print a callback's message on a line of its own.
+
+    Keras starts such messages with a newline to end the bar line still being redrawn
+    ("... ETA: 0s" then "Epoch 3: val_loss improved ..."). chainrule does the same on a live
+    display, and in a log only when a line is still open, so logs get no blank lines.
+    """
+    stream = stream if stream is not None else sys.stdout
+    if message.startswith("\n"):
+        live = _line["open"] or is_dynamic_display(stream)
+        message = message[1:] if not live else message
+    stream.write(message + "\n")
+    stream.flush()
+    _line["open"] = False
 
 
 def format_eta(seconds: float) -> str:
@@ -143,8 +163,9 @@ class Progbar:
         if current == self.target:
             self._time_at_epoch_end = now
         if self.verbose == 1:
-            if now - self._last_update < self.interval and not finalize:
-                return  # throttled: not drawn, and the throttle clock keeps running
+            if not finalize and (not self._dynamic_display or
+                                 now - self._last_update < self.interval):
+                return  # a log gets the epoch's last line only; a live bar is throttled
             self._write(self._verbose1_line(current, now, elapsed, finalize))
         elif self.verbose == 2 and finalize:
             self._write(self._verbose2_line(current, now, elapsed))
@@ -171,7 +192,7 @@ class Progbar:
 
     def _verbose1_line(self, current, now, elapsed, finalize):
         previous_width = self._total_width
-        prefix = "\b" * previous_width + "\r" if self._dynamic_display else "\n"
+        prefix = "\b" * previous_width + "\r" if self._dynamic_display else ""
         bar = self._bar(current)
         time_per_unit = self._estimate_step_duration(current, now)
         if self.target is None or finalize:
@@ -237,3 +258,4 @@ class Progbar:
         stream = self._stream()
         stream.write(message)
         stream.flush()
+        _line["open"] = not message.endswith("\n")

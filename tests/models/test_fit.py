@@ -91,7 +91,7 @@ def test_fit_accepts_a_sequence_and_calls_on_epoch_end(rng):
     assert model.predict(seq, verbose=0).shape == (40, 3)
 
 
-def test_unsized_iterable_shows_unknown_then_learns_its_length(rng, capsys):
+def test_unsized_iterable_shows_unknown_then_learns_its_length(rng, capsys, live_display):
     x, y = blobs(rng, n=20)
 
     class Stream:
@@ -176,7 +176,7 @@ def test_evaluate_and_predict_return_keras_shapes(rng):
     assert model.predict(x, batch_size=3, verbose=0).shape == (10, 3)
 
 
-def test_verbose_1_prints_the_keras_progress_bar(rng, capsys):
+def test_verbose_1_prints_the_keras_progress_bar(rng, capsys, live_display):
     x, y = blobs(rng, n=10)
     model = small_cnn()
     model.compile("adam", "sparse_categorical_crossentropy", ["acc"])

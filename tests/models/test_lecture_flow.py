@@ -16,7 +16,7 @@ def lecture_like_model():
 
 
 def test_checkpoint_path_without_h5_suffix_is_one_loadable_file(tmp_path, rng, capsys,
-                                                                monkeypatch):
+                                                                monkeypatch, live_display):
     monkeypatch.chdir(tmp_path)
     x = rng.random((24, 12, 12, 3), dtype=np.float32)
     y = np.eye(3, dtype=np.float32)[rng.integers(0, 3, 24)]
@@ -43,3 +43,18 @@ def test_checkpoint_path_without_h5_suffix_is_one_loadable_file(tmp_path, rng, c
     fresh.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["acc"])
     reloaded_loss = fresh.evaluate(x[:6], y[:6], verbose=0)[0]
     assert np.isclose(reloaded_loss, history.history["val_loss"][best], rtol=1e-5)
+
+
+def test_a_log_gets_one_line_per_epoch_and_no_blank_lines(tmp_path, rng, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    x = rng.random((16, 12, 12, 3), dtype=np.float32)
+    y = np.eye(3, dtype=np.float32)[rng.integers(0, 3, 16)]
+    model = lecture_like_model()
+    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["acc"])
+    checkpoint = ModelCheckpoint("w.h5", save_best_only=True, save_weights_only=True, verbose=1)
+    model.fit(x, y, batch_size=8, validation_data=(x, y), epochs=2, callbacks=[checkpoint])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "Epoch 1/2" and lines[1].startswith("Epoch 1: val_loss improved from inf")
+    assert re.fullmatch(r"2/2 \[=+\] - \d+s \d+m?s/step - loss: .* - val_acc: [\d.]+", lines[2])
+    assert lines[3] == "Epoch 2/2" and len(lines) == 6
+    assert "\b" not in "".join(lines) and "" not in lines

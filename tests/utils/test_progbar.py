@@ -10,6 +10,7 @@ from chainrule.utils.progbar import (
     format_eta,
     format_value,
     is_dynamic_display,
+    print_msg,
 )
 
 BS = "\b"
@@ -23,6 +24,13 @@ class ManualClock:
 
     def __call__(self):
         return self.now
+
+
+@pytest.fixture(autouse=True)
+def live_display(request, monkeypatch):
+    """Most tests pin Keras' live byte stream (a terminal or a notebook)."""
+    if "log_stream" not in request.keywords:
+        monkeypatch.setattr("chainrule.utils.progbar.is_dynamic_display", lambda stream: True)
 
 
 def spec_progbar(clock, **kwargs):
@@ -116,22 +124,28 @@ def test_shorter_line_is_padded_with_spaces_over_the_previous_one():
     )
 
 
-def test_without_dynamic_display_every_update_starts_a_new_line(monkeypatch):
-    monkeypatch.delitem(sys.modules, "posix", raising=False)
+@pytest.mark.log_stream
+def test_a_log_file_gets_one_line_per_epoch(monkeypatch):
     monkeypatch.delitem(sys.modules, "ipykernel", raising=False)
     monkeypatch.delenv("PYCHARM_HOSTED", raising=False)
     out = io.StringIO()
     bar = Progbar(2, interval=0, stream=out, clock=ManualClock())
     bar.update(1)
     bar.update(2)
-    assert out.getvalue() == (
-        "\n1/2 [==============>...............] - ETA: 0s"
-        "\n2/2 [==============================] - 0s 0s/step\n"
-    )
+    assert out.getvalue() == "2/2 [==============================] - 0s 0s/step\n"
 
 
+@pytest.mark.log_stream
+def test_messages_in_a_log_get_no_blank_line(monkeypatch):
+    monkeypatch.delitem(sys.modules, "ipykernel", raising=False)
+    monkeypatch.delenv("PYCHARM_HOSTED", raising=False)
+    out = io.StringIO()
+    print_msg("\nEpoch 1: val_loss improved from inf to 0.50000, saving model to w.h5", out)
+    assert out.getvalue() == "Epoch 1: val_loss improved from inf to 0.50000, saving model to w.h5\n"
+
+
+@pytest.mark.log_stream
 def test_dynamic_display_is_on_for_a_tty_stream(monkeypatch):
-    monkeypatch.delitem(sys.modules, "posix", raising=False)
     monkeypatch.delitem(sys.modules, "ipykernel", raising=False)
     monkeypatch.delenv("PYCHARM_HOSTED", raising=False)
 
