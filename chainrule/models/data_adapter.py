@@ -60,12 +60,16 @@ class DataHandler:
         elif y is not None:
             raise ValueError("`y` argument is not supported when using a dataset, generator or "
                              "Sequence as input: it must yield (x, y) batches itself.")
+        self._fixed_steps = steps is not None      # the user bounds each epoch
         self.steps = steps if steps is not None else self._known_steps()
 
     def _known_steps(self):
         if self.kind == "arrays":
             return math.ceil(len(self.x) / self.batch_size)
-        return len(self.x) if hasattr(self.x, "__len__") else None
+        try:
+            return len(self.x)
+        except TypeError:                          # no len(), or a Dataset of unknown size
+            return None
 
     def epoch(self):
         """One epoch of (x, y, sample_weight) batches as NumPy arrays."""
@@ -90,7 +94,7 @@ class DataHandler:
             yield from self._iterable_epoch()
 
     def _iterable_epoch(self):
-        if self.steps is None:
+        if not self._fixed_steps:
             yield from self.x                          # a Dataset re-iterates each epoch
             return
         for _ in range(self.steps):
