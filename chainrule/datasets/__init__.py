@@ -1,4 +1,13 @@
-"""Datasets. `digits` ships with chainrule; others are downloaded and cached."""
-from chainrule.datasets import digits
+"""Datasets. `digits` ships with chainrule; the others are downloaded once and cached.
 
-__all__ = ["digits"]
+`load(name, split=...)` works like `tfds.load` and returns a `chainrule.data.Dataset`;
+`get_directory(name)` gives class folders for `flow_from_directory`; `digits.load_data()` is the
+keras.datasets-style loader of the bundled digits.
+"""
+from chainrule.datasets import digits
+from chainrule.datasets.builder import DatasetBuilder
+from chainrule.datasets.info import DatasetInfo
+from chainrule.datasets.registry import builder, get_directory, list_builders, load, register
+
+__all__ = ["DatasetBuilder", "DatasetInfo", "builder", "digits", "get_directory",
+           "list_builders", "load", "register"]
