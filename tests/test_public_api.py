@@ -6,7 +6,8 @@ import pytest
 import chainrule
 
 MODULES = ["chainrule", "chainrule.layers", "chainrule.ops", "chainrule.autodiff",
-           "chainrule.callbacks", "chainrule.models", "chainrule.utils"]
+           "chainrule.callbacks", "chainrule.models", "chainrule.utils",
+           "chainrule.applications", "chainrule.data", "chainrule.datasets"]
 
 
 @pytest.mark.parametrize("module_name", MODULES)
