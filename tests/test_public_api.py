@@ -7,7 +7,8 @@ import chainrule
 
 MODULES = ["chainrule", "chainrule.layers", "chainrule.ops", "chainrule.autodiff",
            "chainrule.callbacks", "chainrule.models", "chainrule.utils",
-           "chainrule.applications", "chainrule.data", "chainrule.datasets"]
+           "chainrule.applications", "chainrule.data", "chainrule.datasets",
+           "chainrule.preprocessing", "chainrule.preprocessing.image"]
 
 
 @pytest.mark.parametrize("module_name", MODULES)

@@ -1,0 +1,288 @@
+"""Reading, writing and resizing single images, with Keras' exact conversions.
+
+`load_img` is what `flow_from_directory` calls for every file, so its quirks are the contract:
+RGBA drops alpha without compositing, the default resize is nearest-neighbour, and a file is
+resized only when its size differs from `target_size`. Pillow does the decoding (and releases
+the GIL while it does, which is what lets the iterators decode in worker threads).
+"""
+from __future__ import annotations
+
+import io
+import os
+import warnings
+
+import numpy as np
+
+from chainrule import config
+
+PIL_INTERPOLATION = ("nearest", "bilinear", "bicubic", "hamming", "box", "lanczos")
+COLOR_MODES = ("grayscale", "rgb", "rgba")
+_PIL_MODE = {"grayscale": "L", "rgb": "RGB", "rgba": "RGBA"}
+_GRAY_MODES = ("L", "I;16", "I")   # Keras keeps 16/32-bit grayscale as is
+
+
+def _pil_image():
+    """PIL.Image, imported on first use so that importing chainrule stays cheap."""
+    try:
+        from PIL import Image
+    except ImportError as err:
+        raise ImportError("Loading and saving images needs Pillow. "
+                          "Install it with: pip install pillow") from err
+    return Image
+
+
+def check_target_size(target_size) -> tuple[int, int]:
+    """Validate a (height, width) pair of positive ints and return it as a tuple."""
+    try:
+        height, width = target_size
+        valid = all(isinstance(v, int | np.integer) and v > 0 for v in (height, width))
+    except (TypeError, ValueError):
+        valid = False
+    if not valid:
+        raise ValueError("`target_size` must be a (height, width) pair of positive ints. "
+                         f"Received: target_size={target_size!r}")
+    return int(height), int(width)
+
+
+def check_interpolation(interpolation: str) -> str:
+    """Reject an unknown resampling name up front, instead of at the first resize."""
+    if interpolation not in PIL_INTERPOLATION:
+        raise ValueError(f"Invalid interpolation method {interpolation!r}. Supported methods "
+                         f"are {', '.join(PIL_INTERPOLATION)}. Received: "
+                         f"interpolation={interpolation!r}")
+    return interpolation
+
+
+def check_color_mode(color_mode: str) -> str:
+    """Reject anything but 'grayscale', 'rgb' or 'rgba'."""
+    if color_mode not in COLOR_MODES:
+        raise ValueError('`color_mode` must be "grayscale", "rgb", or "rgba". '
+                         f"Received: color_mode={color_mode!r}")
+    return color_mode
+
+
+def load_img(path, grayscale: bool = False, color_mode: str = "rgb", target_size=None,
+             interpolation: str = "nearest", keep_aspect_ratio: bool = False):
+    """Load an image file into a PIL Image, converted and resized as Keras does.
+
+    Args:
+        path: File path (str, bytes, os.PathLike) or a binary file object such as io.BytesIO.
+        grayscale: Deprecated; same as `color_mode="grayscale"`.
+        color_mode: "rgb" (alpha is dropped, not composited), "rgba" or "grayscale" ('L';
+            16- and 32-bit grayscale stay as they are).
+        target_size: None (keep the size) or (height, width). Resizes only if the size differs.
+        interpolation: Pillow resampling: nearest (default, as Keras), bilinear, bicubic,
+            hamming, box or lanczos.
+        keep_aspect_ratio: Centre-crop to the target's aspect ratio before resizing.
+
+    Returns:
+        A fully loaded PIL Image (the file is closed).
+
+    >>> img = load_img(io.BytesIO(_tiny_png()), target_size=(4, 6))
+    >>> img.size, img.mode
+    ((6, 4), 'RGB')
+    """
+    if grayscale:
+        warnings.warn('grayscale is deprecated. Please use color_mode = "grayscale"',
+                      stacklevel=2)
+        color_mode = "grayscale"
+    check_color_mode(color_mode)
+    check_interpolation(interpolation)
+    img = _open(path)
+    img = _convert(img, color_mode)
+    if target_size is not None:
+        img = _resize(img, check_target_size(target_size), interpolation, keep_aspect_ratio)
+    return img
+
+
+def _open(path):
+    """Read the whole file first (as Keras does), so no file handle outlives the call."""
+    Image = _pil_image()
+    if hasattr(path, "read"):
+        img = Image.open(path)
+    elif isinstance(path, str | bytes | os.PathLike):
+        with open(path, "rb") as f:
+            img = Image.open(io.BytesIO(f.read()))
+    else:
+        raise TypeError("`path` should be a path (str, bytes, os.PathLike) or a binary file "
+                        f"object such as io.BytesIO. Received: type {type(path).__name__}")
+    img.load()                  # decode now: a truncated file fails here, not later
+    return img
+
+
+def _convert(img, color_mode: str):
+    if color_mode == "grayscale":
+        return img if img.mode in _GRAY_MODES else img.convert("L")
+    mode = _PIL_MODE[color_mode]
+    return img if img.mode == mode else img.convert(mode)
+
+
+def _resize(img, target_size: tuple[int, int], interpolation: str, keep_aspect_ratio: bool):
+    """Resize to (height, width) only when the size differs; optional centre crop first."""
+    Image = _pil_image()
+    size = (target_size[1], target_size[0])           # PIL speaks (width, height)
+    if img.size == size:
+        return img
+    resample = getattr(Image.Resampling, interpolation.upper())
+    box = _crop_box(img.size, size) if keep_aspect_ratio else None
+    return img.resize(size, resample, box=box)
+
+
+def _crop_box(size: tuple[int, int], target: tuple[int, int]) -> list[int]:
+    """Keras' centre crop with the target aspect ratio, in integer arithmetic."""
+    width, height = size
+    target_width, target_height = target
+    crop_height = min(height, (width * target_height) // target_width)
+    crop_width = min(width, (height * target_width) // target_height)
+    top = (height - crop_height) // 2
+    left = (width - crop_width) // 2
+    return [left, top, left + crop_width, top + crop_height]
+
+
+def _check_data_format(data_format: str | None) -> str:
+    data_format = data_format or config.image_data_format()
+    if data_format not in ("channels_first", "channels_last"):
+        raise ValueError("`data_format` must be 'channels_last' or 'channels_first'. "
+                         f"Received: data_format={data_format!r}")
+    return data_format
+
+
+def img_to_array(img, data_format: str | None = None, dtype=None) -> np.ndarray:
+    """A PIL Image as a 3-D array (height, width, channels), float32 by default.
+
+    >>> img_to_array(load_img(io.BytesIO(_tiny_png()), color_mode="grayscale")).shape
+    (3, 5, 1)
+    """
+    data_format = _check_data_format(data_format)
+    x = np.asarray(img, dtype=dtype or config.floatx())
+    if x.ndim == 2:
+        x = x[:, :, np.newaxis]
+    elif x.ndim != 3:
+        raise ValueError(f"Unsupported image shape: {x.shape}. Expected a 2-D (grayscale) or "
+                         "3-D (height, width, channels) image.")
+    return x.transpose(2, 0, 1) if data_format == "channels_first" else x
+
+
+def array_to_img(x, data_format: str | None = None, scale: bool = True, dtype=None):
+    """A 3-D array as a PIL Image; `scale` stretches the values to 0..255 first (Keras).
+
+    >>> array_to_img(np.zeros((2, 3, 3))).size
+    (3, 2)
+    """
+    x = np.asarray(x, dtype=dtype or config.floatx())
+    if x.ndim != 3:
+        raise ValueError("Expected image array to have rank 3 (single image). "
+                         f"Got array with shape: {x.shape}")
+    if _check_data_format(data_format) == "channels_first":
+        x = x.transpose(1, 2, 0)
+    if scale:
+        x = x - np.min(x)
+        x_max = np.max(x)
+        if x_max != 0:
+            x = x / x_max
+        x = x * 255
+    return _from_array(x)
+
+
+def _from_array(x: np.ndarray):
+    Image = _pil_image()
+    channels = x.shape[2]
+    if channels in (3, 4):
+        return Image.fromarray(x.astype("uint8"), "RGB" if channels == 3 else "RGBA")
+    if channels == 1:
+        if np.max(x) > 255:                     # does not fit 8 bits: 32-bit grayscale
+            return Image.fromarray(x[:, :, 0].astype("int32"), "I")
+        return Image.fromarray(x[:, :, 0].astype("uint8"), "L")
+    raise ValueError(f"Unsupported channel number: {channels}. Expected 1, 3 or 4 channels "
+                     f"(array shape {x.shape}).")
+
+
+def save_img(path, x, data_format: str | None = None, file_format: str | None = None,
+             scale: bool = True, **kwargs) -> None:
+    """Save a 3-D array as an image file (format from the extension or `file_format`)."""
+    img = array_to_img(x, data_format=data_format, scale=scale)
+    if img.mode == "RGBA" and file_format in ("jpg", "jpeg"):
+        warnings.warn("The JPG format does not support RGBA images, converting to RGB.",
+                      stacklevel=2)
+        img = img.convert("RGB")
+    img.save(path, format=file_format, **kwargs)
+
+
+def smart_resize(x, size, interpolation: str = "bilinear") -> np.ndarray:
+    """Resize to `size` without distorting the aspect ratio: centre-crop, then resize.
+
+    Same crop as Keras' `smart_resize`; the resize is TensorFlow's (half-pixel centres, no
+    antialiasing). Bilinear returns float32; nearest keeps the input dtype.
+
+    Args:
+        x: Image (height, width, channels) or batch (n, height, width, channels).
+        size: (height, width) of the output.
+        interpolation: "bilinear" (default) or "nearest".
+
+    >>> smart_resize(np.ones((10, 20, 3)), (5, 5)).shape
+    (5, 5, 3)
+    """
+    x = np.asarray(x)
+    if len(size) != 2:
+        raise ValueError(f"Expected `size` to be a tuple of 2 integers, but got: {size}.")
+    if x.ndim not in (3, 4):
+        raise ValueError("Expected an image array with shape `(height, width, channels)`, or "
+                         "`(batch_size, height, width, channels)`, but got input with "
+                         f"incorrect rank, of shape {x.shape}.")
+    if interpolation not in ("bilinear", "nearest"):
+        raise ValueError("smart_resize supports interpolation='bilinear' or 'nearest'. "
+                         f"Received: interpolation={interpolation!r}")
+    x = _center_crop_to_ratio(x, size)
+    if interpolation == "nearest":
+        return _resize_nearest(x, size)
+    return _resize_bilinear(x.astype(np.float32), size)
+
+
+def _center_crop_to_ratio(x: np.ndarray, size) -> np.ndarray:
+    height, width = x.shape[-3], x.shape[-2]
+    target_height, target_width = size
+    crop_height = min(height, int(np.float32(width * target_height) / np.float32(target_width)))
+    crop_width = min(width, int(np.float32(height * target_width) / np.float32(target_height)))
+    top = int(np.float32(height - crop_height) / 2)
+    left = int(np.float32(width - crop_width) / 2)
+    return x[..., top:top + crop_height, left:left + crop_width, :]
+
+
+def _source_coords(in_size: int, out_size: int):
+    """Half-pixel-centre sample positions: lower index, upper index and the weight of upper."""
+    scale = np.float32(in_size) / np.float32(out_size)
+    pos = (np.arange(out_size, dtype=np.float32) + np.float32(0.5)) * scale - np.float32(0.5)
+    floor = np.floor(pos)
+    lower = np.maximum(floor, 0).astype(np.intp)
+    upper = np.minimum(np.ceil(pos), in_size - 1).astype(np.intp)
+    return lower, upper, (pos - floor).astype(np.float32)
+
+
+def _resize_bilinear(x: np.ndarray, size) -> np.ndarray:
+    top_idx, bottom_idx, y_lerp = _source_coords(x.shape[-3], size[0])
+    left_idx, right_idx, x_lerp = _source_coords(x.shape[-2], size[1])
+    x_lerp = x_lerp[:, np.newaxis]
+    y_lerp = y_lerp[:, np.newaxis, np.newaxis]
+    rows_top, rows_bottom = x[..., top_idx, :, :], x[..., bottom_idx, :, :]
+    top = rows_top[..., left_idx, :] + (rows_top[..., right_idx, :]
+                                        - rows_top[..., left_idx, :]) * x_lerp
+    bottom = rows_bottom[..., left_idx, :] + (rows_bottom[..., right_idx, :]
+                                              - rows_bottom[..., left_idx, :]) * x_lerp
+    return top + (bottom - top) * y_lerp
+
+
+def _resize_nearest(x: np.ndarray, size) -> np.ndarray:
+    def nearest(in_size, out_size):
+        scale = np.float32(in_size) / np.float32(out_size)
+        pos = np.floor((np.arange(out_size, dtype=np.float32) + np.float32(0.5)) * scale)
+        return np.minimum(pos, in_size - 1).astype(np.intp)
+
+    rows, cols = nearest(x.shape[-3], size[0]), nearest(x.shape[-2], size[1])
+    return x[..., rows, :, :][..., cols, :]
+
+
+def _tiny_png() -> bytes:
+    """A 5x3 RGBA PNG in memory, for the doctests."""
+    buffer = io.BytesIO()
+    _pil_image().new("RGBA", (5, 3), (10, 20, 30, 128)).save(buffer, format="PNG")
+    return buffer.getvalue()
