@@ -7,12 +7,14 @@ The engine is `chainrule.autodiff` (Tensor, backward, explain, gradcheck) over t
 `chainrule.ops`; layers, models, optimizers, losses, metrics and callbacks sit on top.
 """
 from chainrule import (activations, applications, autodiff, callbacks, config, data, image,
-                       initializers, layers, losses, metrics, models, ops, optimizers, utils)
+                       initializers, layers, losses, metrics, models, ops, optimizers,
+                       preprocessing, utils)
 from chainrule.autodiff import Tensor, no_grad
 from chainrule.config import clear_session, set_random_seed
 
 __version__ = "0.1.0"
 
-__all__ = ["Tensor", "__version__", "activations", "applications", "autodiff", "callbacks", "clear_session",
-           "config", "data", "image", "initializers", "layers", "losses", "metrics", "models", "no_grad", "ops",
-           "optimizers", "set_random_seed", "utils"]
+__all__ = ["Tensor", "__version__", "activations", "applications", "autodiff", "callbacks",
+           "clear_session", "config", "data", "image", "initializers", "layers", "losses",
+           "metrics", "models", "no_grad", "ops", "optimizers", "preprocessing",
+           "set_random_seed", "utils"]

@@ -1,0 +1,133 @@
+"""The `chainrule` command end to end on a small generated image folder, as a user runs it."""
+import json
+
+import h5py
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from chainrule.cli.main import main
+
+
+def shape_folder(root, per_class=12, size=40, seed=0):
+    """Three classes of drawn shapes (circle, square, triangle) on white, as PNG files."""
+    rng = np.random.default_rng(seed)
+    for kind in ("circle", "square", "triangle"):
+        folder = root / kind
+        folder.mkdir(parents=True)
+        for i in range(per_class):
+            img = Image.new("RGB", (size, size), "white")
+            d = ImageDraw.Draw(img)
+            r = int(rng.integers(8, 14))
+            cx, cy = (int(v) for v in rng.integers(r, size - r, 2))
+            color = tuple(int(v) for v in rng.integers(0, 160, 3))
+            if kind == "circle":
+                d.ellipse([cx - r, cy - r, cx + r, cy + r], fill=color)
+            elif kind == "square":
+                d.rectangle([cx - r, cy - r, cx + r, cy + r], fill=color)
+            else:
+                d.polygon([(cx - r, cy + r), (cx + r, cy + r), (cx, cy - r)], fill=color)
+            img.save(folder / f"{kind}{i:02d}.png")
+    return root
+
+
+@pytest.fixture
+def shapes(tmp_path):
+    return shape_folder(tmp_path / "shapes")
+
+
+def train_args(data, out, *extra):
+    return ["train", str(data), "--image-size", "24", "--batch-size", "8", "--out", str(out),
+            "--model", "mlp", *extra]
+
+
+@pytest.mark.slow
+def test_train_writes_a_complete_run_directory(shapes, tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(train_args(shapes, out, "--epochs", "2")) == 0
+    printed = capsys.readouterr().out
+    assert "Found 30 images belonging to 3 classes." in printed
+    assert "Found 6 images belonging to 3 classes." in printed
+    assert 'Model: "sequential"' in printed and "Epoch 2/2" in printed
+    assert "val_loss improved from inf to" in printed
+    for name in ("best.weights.h5", "last.h5", "config.json", "history.csv", "report.md",
+                 "metrics.json", "classes.json"):
+        assert (out / name).exists(), name
+    for name in ("training-curves.png", "confusion-matrix.png", "augmented-samples.png"):
+        with Image.open(out / name) as img:
+            assert img.format == "PNG" and img.size[0] > 100
+    config = json.loads((out / "config.json").read_text())
+    assert config["model"] == "mlp" and config["epochs"] == 2
+    assert "validation accuracy" in (out / "report.md").read_text()
+    assert len((out / "history.csv").read_text().strip().splitlines()) == 3
+
+
+@pytest.mark.slow
+def test_resume_gives_the_same_weights_as_an_uninterrupted_run(shapes, tmp_path):
+    straight, resumed = tmp_path / "straight", tmp_path / "resumed"
+    flags = ("--model", "seed-cnn", "--augment", "lecture")
+    assert main(train_args(shapes, straight, "--epochs", "2", *flags)) == 0
+    assert main(train_args(shapes, resumed, "--epochs", "1", *flags)) == 0
+    assert main(["train", "--resume", str(resumed), "--epochs", "2"]) == 0
+    with h5py.File(straight / "last.h5", "r") as a, h5py.File(resumed / "last.h5", "r") as b:
+        names = []
+        a["model_weights"].visit(names.append)
+        datasets = [n for n in names if isinstance(a["model_weights"][n], h5py.Dataset)]
+        assert datasets
+        for n in datasets:
+            np.testing.assert_array_equal(a["model_weights"][n][()], b["model_weights"][n][()])
+    history = (resumed / "history.csv").read_text().strip().splitlines()
+    assert len(history) == 3                                    # header + 2 epochs
+
+
+@pytest.mark.slow
+def test_predict_and_evaluate_a_trained_run(shapes, tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(train_args(shapes, out, "--epochs", "1")) == 0
+    capsys.readouterr()
+    image = shapes / "circle" / "circle00.png"
+    assert main(["predict", str(out), str(image), "--top-k", "2"]) == 0
+    line = capsys.readouterr().out.strip()
+    assert line.startswith(f"{image}: ") and line.count(" 0.") + line.count(" 1.") == 2
+    assert main(["evaluate", str(out), str(shapes)]) == 0
+    text = capsys.readouterr().out
+    assert "accuracy" in text and "confusion matrix" in text and "triangle" in text
+
+
+def test_summary_of_a_model_name(capsys):
+    assert main(["summary", "seed-cnn", "--image-size", "150", "--classes", "3"]) == 0
+    assert "Total params: 3,473,475" in capsys.readouterr().out
+
+
+def test_explain_prints_the_lecture_examples(capsys):
+    assert main(["explain"]) == 0
+    out = capsys.readouterr().out
+    assert "df/dx = -4" in out and "= 6\n" in out and "[112  37]" in out
+
+
+@pytest.mark.parametrize("setup, argv, message", [
+    ("empty", ["train", "{tmp}/empty"], "has no class sub-folders"),
+    ("missing", ["train", "{tmp}/nowhere"], "does not exist"),
+    ("empty_class", ["train", "{tmp}/data"], "has no images"),
+    ("tiny", ["train", "{tmp}/data", "--image-size", "3"], "too small"),
+    ("none", ["predict", "{tmp}/norun", "x.png"], "is not a run directory"),
+])
+def test_errors_for_people_exit_2_with_one_line(tmp_path, capsys, setup, argv, message):
+    (tmp_path / "empty").mkdir()
+    if setup in ("empty_class", "tiny"):
+        shape_folder(tmp_path / "data", per_class=5)
+        if setup == "empty_class":
+            (tmp_path / "data" / "zebra").mkdir()
+    argv = [a.format(tmp=tmp_path) for a in argv] + ["--out", str(tmp_path / "run")] \
+        if argv[0] == "train" else [a.format(tmp=tmp_path) for a in argv]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("chainrule: error: ") and message in err and "\n" not in err
+
+
+@pytest.mark.slow
+def test_resuming_with_another_model_is_refused(shapes, tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(train_args(shapes, out, "--epochs", "1")) == 0
+    assert main(["train", "--resume", str(out), "--model", "seed-cnn"]) == 2
+    assert "was trained with --model mlp" in capsys.readouterr().err
