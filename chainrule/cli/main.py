@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
 
 from chainrule.cli.architectures import MODELS, CLIError
@@ -73,8 +74,14 @@ def dispatch(args) -> int:
     return getattr(commands, args.command)(args)
 
 
+def _one_line_warning(message, category, filename, lineno, line=None) -> str:
+    """Warnings (a skipped corrupt image...) as one readable line, without a source excerpt."""
+    return f"chainrule: warning: {message}\n"
+
+
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
+    warnings.formatwarning = _one_line_warning
     try:
         return dispatch(args)
     except CLIError as error:

@@ -131,3 +131,41 @@ def test_resuming_with_another_model_is_refused(shapes, tmp_path, capsys):
     assert main(train_args(shapes, out, "--epochs", "1")) == 0
     assert main(["train", "--resume", str(out), "--model", "seed-cnn"]) == 2
     assert "was trained with --model mlp" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_after_the_batch_and_still_writes_the_report(shapes, tmp_path, monkeypatch):
+    import os
+    import signal
+
+    from chainrule.cli import train
+
+    def interrupt_at_second_batch(self, batch, logs=None):
+        if batch == 1:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(train.StopOnInterrupt, "on_train_batch_end", interrupt_at_second_batch,
+                        raising=False)
+    out = tmp_path / "run"
+    assert main(train_args(shapes, out, "--epochs", "5")) == 0
+    assert "stopped early by Ctrl-C" in (out / "report.md").read_text()
+    assert (out / "best.weights.h5").exists()
+    assert len((out / "history.csv").read_text().strip().splitlines()) == 2   # one epoch
+
+
+@pytest.mark.slow
+def test_a_corrupt_image_is_skipped_with_one_warning_line(shapes, tmp_path, capsys):
+    (shapes / "circle" / "broken.png").write_bytes(b"not a png")
+    out = tmp_path / "run"
+    with pytest.warns(UserWarning, match="broken.png"):
+        assert main(train_args(shapes, out, "--epochs", "1")) == 0
+    assert (out / "report.md").exists()
+
+
+@pytest.mark.slow
+def test_default_command_trains_on_the_bundled_digits(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("CHAINRULE_HOME", str(tmp_path / "home"))
+    out = tmp_path / "run"
+    assert main(["train", "--out", str(out)]) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["accuracy"] >= 0.95 and metrics["classes"] == [str(d) for d in range(10)]
