@@ -148,3 +148,26 @@ def test_default_command_trains_on_the_bundled_digits(tmp_path, monkeypatch, cap
     assert main(["train", "--out", str(out)]) == 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["accuracy"] >= 0.95 and metrics["classes"] == [str(d) for d in range(10)]
+
+
+@pytest.mark.slow
+def test_separate_validation_folder_as_in_the_horse_lab(tmp_path, capsys):
+    train_dir = shape_folder(tmp_path / "train", per_class=6)
+    val_dir = shape_folder(tmp_path / "val", per_class=2, seed=1)
+    out = tmp_path / "run"
+    assert main(train_args(train_dir, out, "--epochs", "1", "--validation-dir", str(val_dir))) == 0
+    printed = capsys.readouterr().out
+    assert "Found 18 images belonging to 3 classes." in printed
+    assert "Found 6 images belonging to 3 classes." in printed
+    assert json.loads((out / "metrics.json").read_text())["samples"] == 6
+
+
+def test_datasets_command_lists_builders_and_shows_the_cache(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("CHAINRULE_HOME", str(tmp_path / "home"))
+    assert main(["datasets", "list"]) == 0
+    listed = capsys.readouterr().out.split()
+    assert {"cats_vs_dogs", "digits", "rock_paper_scissors", "horses_or_humans"} <= set(listed)
+    assert main(["datasets", "show"]) == 0
+    assert str(tmp_path / "home") in capsys.readouterr().out
+    assert main(["datasets", "download"]) == 2
+    assert "which dataset" in capsys.readouterr().err
