@@ -1,13 +1,14 @@
 """How long does one training step of the lecture's CNNs take, against PyTorch on the same CPU?
 
-    python benchmarks/train_step.py [--threads 2] [--steps 7] [--models rps horse]
+    python benchmarks/train_step.py [--threads 2] [--steps 7] [--models rps horse] [--profile]
 
 One step = forward + backward + Adam on a batch of 32: the rock-paper-scissors CNN
 (150x150x3) and the horse-or-human CNN (300x300x3). Each configuration runs in its own
 process (so thread settings and peak memory are its own), all in this one run, and the table
 gives chainrule's time over the faster PyTorch configuration (eager NCHW or channels_last).
 PyTorch is optional: `pip install -e '.[bench]'`. Default process settings everywhere (no
-allocator tweaks). Medians after warm-up steps.
+allocator tweaks). Medians after warm-up steps. Inference is one forward pass of the same batch
+without a graph. `--profile` adds chainrule's per-layer forward/backward milliseconds.
 """
 import argparse
 import json
@@ -16,13 +17,14 @@ import platform
 import subprocess
 import sys
 import time
+from collections import defaultdict
 
 MODELS = {"rps": (150, 3, [64, 64, 128, 128], [512]), "horse": (300, 2, [16, 32, 64, 64, 128],
                                                                   [128, 32])}
 
 
-def chainrule_step(name, batch):
-    """A closure running one chainrule training step of model `name`."""
+def chainrule_model(name, batch):
+    """(model, train step closure, inference closure) for chainrule model `name`."""
     import numpy as np
 
     from chainrule.layers import Conv2D, Dense, Dropout, Flatten, MaxPooling2D
@@ -39,7 +41,7 @@ def chainrule_step(name, batch):
     rng = np.random.default_rng(0)
     x = rng.random((batch, size, size, 3), dtype=np.float32)
     y = rng.integers(0, classes, batch)
-    return lambda: model.train_on_batch(x, y)
+    return model, lambda: model.train_on_batch(x, y), lambda: model.predict_on_batch(x)
 
 
 def torch_step(name, batch, channels_last):
@@ -71,7 +73,13 @@ def torch_step(name, batch, channels_last):
         loss_fn(net(x), y).backward()
         opt.step()
 
-    return step
+    def infer():
+        with torch.no_grad():
+            net.eval()
+            net(x)
+            net.train()
+
+    return step, infer
 
 
 def worker(framework, name, threads, steps, warm, batch):
@@ -80,28 +88,114 @@ def worker(framework, name, threads, steps, warm, batch):
     import statistics
 
     if framework == "chainrule":
-        step = chainrule_step(name, batch)
+        step, infer = chainrule_model(name, batch)[1:]
     else:
         import torch
 
         torch.set_num_threads(threads)
-        step = torch_step(name, batch, framework == "torch-channels_last")
+        step, infer = torch_step(name, batch, framework == "torch-channels_last")
     first = time.perf_counter()
     step()
     first = time.perf_counter() - first
     for _ in range(warm):
         step()
-    times = []
-    for _ in range(steps):
-        t = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - t)
+    train = [timed(step) for _ in range(steps)]
+    infer = [timed(infer) for _ in range(steps)]
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"ms": 1000 * statistics.median(times), "first_ms": 1000 * first,
-                      "rss_mb": rss}))
+    print(json.dumps({"ms": 1000 * statistics.median(train), "first_ms": 1000 * first,
+                      "infer_ms": 1000 * statistics.median(infer), "rss_mb": rss}))
 
 
-def run_child(framework, name, args) -> dict | None:
+def timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def profile(name, batch, steps, warm):
+    """Print chainrule's per-layer forward and backward ms (median over steps).
+
+    Forward: each layer's `__call__`. Backward: each op's `backward`, charged to the layer
+    whose call created the op. Ops the model runs between layers (ReLUs moved after a
+    max-pool) are charged to the model, the loss's ops to 'loss', Adam to 'optimizer'.
+    """
+    from chainrule.autodiff import graph
+    from chainrule.autodiff.function import Function
+    from chainrule.layers.layer import Layer
+
+    model, step, _ = chainrule_model(name, batch)
+    totals, stack = defaultdict(float), ["loss"]
+    saved = Layer.__call__, Function.__call__, graph._pass_on
+
+    def charge(key, fn, *args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            totals[key] += time.perf_counter() - start
+
+    def layer_call(layer, *args, **kwargs):
+        stack.append(layer.name)
+        try:
+            return charge((layer.name, "fwd"), saved[0], layer, *args, **kwargs)
+        finally:
+            stack.pop()
+
+    def op_call(fn, *inputs):
+        fn.profile_layer = stack[-1]
+        return saved[1](fn, *inputs)
+
+    Layer.__call__, Function.__call__ = layer_call, op_call
+    graph._pass_on = lambda fn, gy, grads: charge(
+        (getattr(fn, "profile_layer", "loss"), "bwd"), saved[2], fn, gy, grads)
+    apply = model.optimizer.apply_gradients
+    model.optimizer.apply_gradients = lambda pairs: charge(("optimizer", "bwd"), apply, pairs)
+    for _ in range(warm):
+        step()
+    runs = []
+    for _ in range(steps):
+        totals.clear()
+        runs.append((timed(step), dict(totals)))
+    Layer.__call__, Function.__call__, graph._pass_on = saved
+    print_profile(name, [la.name for la in model.layers] + [model.name], runs)
+
+
+def print_profile(name, layer_names, runs):
+    """The table: one row per layer, then the model's own ops, the loss and the optimizer."""
+    import statistics
+
+    def med(key):
+        return 1000 * statistics.median(r[1].get(key, 0.0) for r in runs)
+
+    *layers, model = layer_names
+    step = 1000 * statistics.median(r[0] for r in runs)
+    print(f"\n{name}: chainrule per-layer profile (median of {len(runs)} steps, "
+          f"step {step:.0f} ms; the model row is the ReLUs it moved after max-pools)")
+    print("| layer | forward ms | backward ms |")
+    print("|---|---|---|")
+    for layer in layers:
+        print(f"| {layer} | {med((layer, 'fwd')):.0f} | {med((layer, 'bwd')):.0f} |")
+    between = med((model, "fwd")) - sum(med((layer, "fwd")) for layer in layers)
+    print(f"| {model} (between layers) | {between:.0f} | {med((model, 'bwd')):.0f} |")
+    for row in ("loss", "optimizer"):
+        print(f"| {row} | {med((row, 'fwd')):.0f} | {med((row, 'bwd')):.0f} |")
+
+
+def print_rows(name, results) -> None:
+    """One table row per framework; ratios are over the faster PyTorch configuration."""
+    peers = [r for fw, r in results.items() if fw != "chainrule" and r]
+
+    def ratio(r, key):
+        best = min((p[key] for p in peers), default=None)
+        return f"{r[key] / best:.2f}" if best else "n/a"
+
+    for fw, r in results.items():
+        if r is not None:
+            print(f"| {name} | {fw} | {r['ms']:.0f} | {ratio(r, 'ms')} | {r['infer_ms']:.0f} "
+                  f"| {ratio(r, 'infer_ms')} | {r['first_ms']:.0f} | {r['rss_mb']:.0f} |")
+
+
+def run_child(framework, name, args, parse=True):
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads),
                OPENBLAS_NUM_THREADS=str(args.threads), MKL_NUM_THREADS=str(args.threads))
     cmd = [sys.executable, __file__, "--worker", framework, name, "--threads", str(args.threads),
@@ -111,7 +205,7 @@ def run_child(framework, name, args) -> dict | None:
         last = (done.stderr.strip().splitlines() or ["failed"])[-1]
         print(f"  {framework} {name}: {last}", file=sys.stderr)
         return None
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return json.loads(done.stdout.strip().splitlines()[-1]) if parse else done.stdout
 
 
 def have_torch() -> bool:
@@ -127,28 +221,31 @@ def main():
     ap.add_argument("--warm", type=int, default=2)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--models", nargs="+", default=list(MODELS), choices=list(MODELS))
+    ap.add_argument("--profile", action="store_true", help="per-layer chainrule profile")
+    ap.add_argument("--no-peers", action="store_true", help="time chainrule only")
     ap.add_argument("--worker", nargs=2, metavar=("FRAMEWORK", "MODEL"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
-        worker(*args.worker, args.threads, args.steps, args.warm, args.batch)
+        if args.worker[0] == "profile":
+            profile(args.worker[1], args.batch, args.steps, args.warm)
+        else:
+            worker(*args.worker, args.threads, args.steps, args.warm, args.batch)
         return
-    peers = ["torch-nchw", "torch-channels_last"] if have_torch() else []
+    peers = ["torch-nchw", "torch-channels_last"] if have_torch() and not args.no_peers else []
     print(f"# {time.strftime('%Y-%m-%d')} {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} CPUs, {args.threads} threads, batch {args.batch}, "
           f"median of {args.steps} steps; OPENBLAS_CORETYPE="
           f"{os.environ.get('OPENBLAS_CORETYPE', 'unset')}")
-    print("| model | framework | ms/step | first step ms | peak RSS MB | ratio vs best peer |")
-    print("|---|---|---|---|---|---|")
+    print("| model | framework | train ms/step | ratio | inference ms | ratio | first step ms "
+          "| peak RSS MB |")
+    print("|---|---|---|---|---|---|---|---|")
     for name in args.models:
         results = {fw: run_child(fw, name, args) for fw in ["chainrule"] + peers}
-        best = min((r["ms"] for fw, r in results.items() if fw != "chainrule" and r), default=None)
-        for fw, r in results.items():
-            if r is None:
-                continue
-            ratio = f"{r['ms'] / best:.2f}" if best else "n/a (no peer)"
-            print(f"| {name} | {fw} | {r['ms']:.0f} | {r['first_ms']:.0f} | {r['rss_mb']:.0f} "
-                  f"| {ratio} |")
-    if not peers:
+        print_rows(name, results)
+    if args.profile:
+        for name in args.models:
+            print(run_child("profile", name, args, parse=False) or "", end="")
+    if not have_torch():
         print("PyTorch not installed: pip install -e '.[bench]' to add the peer columns.")
 
 

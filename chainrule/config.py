@@ -1,4 +1,4 @@
-"""The library's only global state: default float type, epsilon, data format and seeds.
+"""The library's only global state: default float type, epsilon, data format, seeds, threads.
 
 Everything random in chainrule draws from a `numpy.random.Generator` handed out by
 `make_rng()`, never from NumPy's global RNG, so `set_random_seed(n)` makes initialisation,
@@ -6,6 +6,7 @@ shuffling and dropout repeatable without touching anybody else's random numbers.
 """
 from __future__ import annotations
 
+import os
 import random
 
 import numpy as np
@@ -13,6 +14,7 @@ import numpy as np
 _FLOATX = "float32"
 _EPSILON = 1e-7
 _IMAGE_DATA_FORMAT = "channels_last"
+_OP_THREADS = min(2, os.cpu_count() or 1)
 _seed_sequence = np.random.SeedSequence()
 
 
@@ -45,6 +47,23 @@ def set_epsilon(value: float) -> None:
 def image_data_format() -> str:
     """Always 'channels_last': images are (height, width, channels)."""
     return _IMAGE_DATA_FORMAT
+
+
+def op_threads() -> int:
+    """Worker threads that conv and pooling ops split a batch over (default min(2, CPUs))."""
+    return _OP_THREADS
+
+
+def set_op_threads(value: int) -> None:
+    """Set the worker threads of conv and pooling ops; 1 runs everything in the calling thread.
+
+    NumPy releases the GIL in copies, ufuncs and matmul, so the memory-bound glue around each
+    GEMM (im2col, col2im, pooling) uses every core. Results do not depend on this setting.
+    """
+    global _OP_THREADS
+    if not isinstance(value, int) or value < 1:
+        raise ValueError(f"set_op_threads expects a positive int. Received: value={value!r}")
+    _OP_THREADS = value
 
 
 def set_random_seed(seed: int) -> None:

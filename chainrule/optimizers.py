@@ -141,13 +141,20 @@ class Adam(Optimizer):
     def update_step(self, g, w, slots):
         t = self.iterations
         alpha = self.learning_rate * math.sqrt(1 - self.beta_2 ** t) / (1 - self.beta_1 ** t)
-        m, v = slots["m"], slots["v"]
-        m += (g - m) * (1 - self.beta_1)              # m <- beta1 m + (1 - beta1) g
-        v += (g * g - v) * (1 - self.beta_2)          # v <- beta2 v + (1 - beta2) g^2
+        m, v, tmp = slots["m"], slots["v"], np.empty_like(w)   # one temporary, reused
+        np.subtract(g, m, out=tmp)
+        tmp *= 1 - self.beta_1
+        m += tmp                                       # m <- m + (1 - beta1)(g - m)
+        np.multiply(g, g, out=tmp)
+        tmp -= v
+        tmp *= 1 - self.beta_2
+        v += tmp                                       # v <- v + (1 - beta2)(g^2 - v)
         if self.amsgrad:
             np.maximum(slots["vhat"], v, out=slots["vhat"])
             v = slots["vhat"]
-        w -= alpha * m / (np.sqrt(v) + self.epsilon)
+        np.sqrt(v, out=tmp)
+        tmp += self.epsilon
+        w -= np.divide(alpha * m, tmp, out=tmp)       # w <- w - alpha m / (sqrt(v) + eps)
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,

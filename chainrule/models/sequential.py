@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from chainrule.layers.core import InputLayer
 from chainrule.layers.layer import Layer
+from chainrule.models.fusion import call_stack
 from chainrule.models.model import Model
 
 
@@ -64,10 +65,8 @@ class Sequential(Model):
             shape = layer.compute_output_shape(shape)
 
     def call(self, inputs, training=False):
-        x = inputs
-        for layer in self._layers:
-            x = layer(x, training=training)
-        return x
+        """Each layer on the previous one's output (ReLUs moved after max-pools: see fusion)."""
+        return call_stack(self._layers, inputs, training=training)
 
     def compute_output_shape(self, input_shape):
         shape = input_shape

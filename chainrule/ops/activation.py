@@ -9,11 +9,11 @@ class ReLU(Function):
     """y = max(x, 0)."""
 
     def forward(self, x):
-        self.mask = x > 0                              # dy/dx = 1 where x > 0, else 0
-        return x * self.mask
+        self.y = get_array_module(x).maximum(x, 0)    # cached: y > 0 exactly where x > 0
+        return self.y
 
     def backward(self, gy):
-        return (gy * self.mask,)
+        return (gy * (self.y > 0),)                    # dy/dx = 1 where x > 0, else 0
 
 
 class Sigmoid(Function):

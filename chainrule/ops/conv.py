@@ -5,6 +5,8 @@ im2col copies each of the kh*kw kernel offsets as one strided slice into a
 (kh*kw*C, out), so neither side needs a transpose. The batch is processed a few images at a
 time: the patch buffer stays cache-sized and is reused, and backward rebuilds it per chunk
 instead of keeping the whole im2col (382 MB for the lecture's conv2) alive between passes.
+The chunks run on `config.op_threads()` threads (see `kernels.map_chunks`), each thread
+with its own patch buffer.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from typing import TYPE_CHECKING
 from chainrule.autodiff.function import Function
 from chainrule.autodiff.tensor import Tensor
 from chainrule.backend import get_array_module
+from chainrule.ops.kernels import map_chunks
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
@@ -59,13 +62,18 @@ def normalize_padding(padding, op: str = "conv2d") -> str:
 
 
 def batch_chunks(n: int, image_bytes: int, budget: int | None = None):
-    """(lo, hi) ranges over a batch of n, each holding about `budget` bytes (>= 1 image).
+    """(lo, hi) ranges over a batch of n, each holding at most `budget` bytes (>= 1 image).
 
     Working a few images at a time keeps temporaries in cache and reuses buffers instead of
-    sweeping (and page-faulting) batch-sized arrays several times.
+    sweeping (and page-faulting) batch-sized arrays several times. The count is even and the
+    sizes equal (within one), so two threads get the same work whatever the budget.
     """
-    step = max(1, (SCRATCH_BYTES if budget is None else budget) // max(image_bytes, 1))
-    return [(lo, min(lo + step, n)) for lo in range(0, n, step)]
+    per_chunk = max(1, (SCRATCH_BYTES if budget is None else budget) // max(image_bytes, 1))
+    count = -(-n // per_chunk)
+    if count < n:
+        count += count % 2
+    bounds = [n * i // count for i in range(count + 1)] if n else [0]
+    return list(zip(bounds[:-1], bounds[1:]))
 
 
 def window(offset: int, stride: int, count: int, dilation: int = 1) -> slice:
@@ -87,11 +95,14 @@ class Conv2D(Function):
         xp = get_array_module(x)
         out = xp.empty((x.shape[0], self.oh, self.ow, self.cout), dtype=self.dtype)
         w2d = kernel.reshape(-1, self.cout).astype(self.dtype, copy=False)
-        for lo, hi in self.chunks:
+
+        def chunk(lo, hi, scratch):
             y2d = out[lo:hi].reshape(-1, self.cout)        # a view: out[lo:hi] is contiguous
-            xp.matmul(self._im2col(x[lo:hi]), w2d, out=y2d)
+            xp.matmul(self._im2col(x[lo:hi], scratch), w2d, out=y2d)
             if bias is not None:
                 y2d += bias                                # while the chunk is still in cache
+
+        map_chunks(chunk, self.chunks, self._new_scratch)
         self.x, self.kernel, self.has_bias = x, kernel, bias is not None
         return out
 
@@ -99,18 +110,23 @@ class Conv2D(Function):
         xp = get_array_module(gy)
         gy = xp.ascontiguousarray(gy, dtype=self.dtype)
         want_x, want_w = self._wants(0), self._wants(1)
-        gx = xp.zeros(self.x.shape, dtype=self.dtype) if want_x else None
-        gw = xp.zeros((self.kernel[..., 0].size, self.cout), dtype=self.dtype) if want_w else None
-        gb = xp.zeros(self.cout, dtype=self.dtype)
+        gx = xp.empty(self.x.shape, dtype=self.dtype) if want_x else None
         w2d = self.kernel.reshape(-1, self.cout).astype(self.dtype, copy=False)
-        for lo, hi in self.chunks:
+
+        def chunk(lo, hi, scratch):
             gy2d = gy[lo:hi].reshape(-1, self.cout)
-            gb += gy2d.sum(axis=0)                           # dL/db = gy summed over pixels
-            if want_w:
-                gw += self._im2col(self.x[lo:hi]).T @ gy2d   # dL/dW = cols^T gy
+            gw = self._im2col(self.x[lo:hi], scratch).T @ gy2d if want_w else None  # cols^T gy
             if want_x:
-                cols = xp.matmul(gy2d, w2d.T, out=self._scratch_2d(hi - lo))  # dL/dcols = gy W^T
+                cols = xp.matmul(gy2d, w2d.T, out=_rows(scratch, hi - lo))  # dL/dcols = gy W^T
                 self._col2im(cols, gx[lo:hi])
+            return gy2d.sum(axis=0), gw                      # dL/db = gy summed over pixels
+
+        gb = xp.zeros(self.cout, dtype=self.dtype)
+        gw = xp.zeros((self.kernel[..., 0].size, self.cout), dtype=self.dtype) if want_w else None
+        for part_b, part_w in map_chunks(chunk, self.chunks, self._new_scratch):
+            gb += part_b                                     # in chunk order, for any threads
+            if want_w:
+                gw += part_w
         gw = gw.reshape(self.kernel.shape).astype(self.kernel.dtype, copy=False) if want_w else None
         return (gx, gw, gb) if self.has_bias else (gx, gw)
 
@@ -131,7 +147,11 @@ class Conv2D(Function):
         image_bytes = self.oh * self.ow * kh * kw * c * self.dtype.itemsize
         self.chunks = batch_chunks(n, image_bytes)
         chunk = max((hi - lo for lo, hi in self.chunks), default=0)
-        self.scratch = xp.empty((chunk, self.oh, self.ow, kh, kw, c), self.dtype)
+        self.scratch_shape, self.xp = (chunk, self.oh, self.ow, kh, kw, c), xp
+
+    def _new_scratch(self):
+        """A patch buffer for one thread: (largest chunk, OH, OW, kh, kw, C)."""
+        return self.xp.empty(self.scratch_shape, self.dtype)
 
     def _out_len(self, n: int, k: int, axis: int) -> int:
         return conv_output_length(n, k, self.strides[axis], self.padding, self.dilation[axis])
@@ -152,26 +172,22 @@ class Conv2D(Function):
             for b in range(self.kw):
                 yield a, b, window(a, sh, self.oh, dh), window(b, sw, self.ow, dw)
 
-    def _scratch_2d(self, batch: int):
-        """The first `batch` images of the scratch buffer, viewed as (rows, kh*kw*C)."""
-        return self.scratch[:batch].reshape(batch * self.oh * self.ow, -1)
-
-    def _im2col(self, x):
-        """(b, H, W, C) -> (b*OH*OW, kh*kw*C) patches in the scratch buffer, by slice copies."""
+    def _im2col(self, x, scratch):
+        """(b, H, W, C) -> (b*OH*OW, kh*kw*C) patches in `scratch`, by slice copies."""
         xp = get_array_module(x)
         top, bottom, left, right = self.pads
         if any(self.pads):
             x = xp.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)))
         x, b = xp.ascontiguousarray(x), x.shape[0]
         if self.strides[1] == self.dilation[1] == 1:
-            cols = self.scratch[:b].reshape(b, self.oh, self.ow, self.kh, -1)
+            cols = scratch[:b].reshape(b, self.oh, self.ow, self.kh, -1)
             for a in range(self.kh):                   # kh copies of kw*C contiguous values
                 cols[:, :, :, a, :] = self._row_windows(x, a)
         else:
-            cols = self.scratch[:b]
+            cols = scratch[:b]
             for a, k, rows, cs in self._offsets():     # kh*kw copies of C contiguous values
                 cols[:, :, :, a, k, :] = x[:, rows, cs, :]
-        return self._scratch_2d(b)
+        return _rows(scratch, b)
 
     def _row_windows(self, x, a: int):
         """(b, OH, OW, kw*C) read-only view of kernel row a's windows, for width stride 1.
@@ -187,17 +203,25 @@ class Conv2D(Function):
         return xp.lib.stride_tricks.as_strided(x[:, a * self.dilation[0]:], shape, strides)
 
     def _col2im(self, cols, gx) -> None:
-        """Add patch gradients back onto the (b, H, W, C) input gradient: kh*kw slice-adds."""
+        """Write patch gradients back into the (b, H, W, C) input gradient: kh*kw slice-adds."""
         xp = get_array_module(cols)
         top, bottom, left, right = self.pads
         b, h, w, c = gx.shape
-        target = xp.zeros((b, h + top + bottom, w + left + right, c), self.dtype) \
-            if any(self.pads) else gx
+        if any(self.pads):
+            target = xp.zeros((b, h + top + bottom, w + left + right, c), self.dtype)
+        else:
+            target = gx
+            target[...] = 0                            # this chunk of gx, zeroed while in cache
         cols = cols.reshape(b, self.oh, self.ow, self.kh, self.kw, c)
         for a, k, rows, cs in self._offsets():
             target[:, rows, cs, :] += cols[:, :, :, a, k, :]
         if target is not gx:
             gx[...] = target[:, top:top + h, left:left + w, :]
+
+
+def _rows(scratch, batch: int):
+    """The first `batch` images of a patch buffer, viewed as (rows, kh*kw*C)."""
+    return scratch[:batch].reshape(-1, scratch[0, 0, 0].size)
 
 
 def _check_shapes(x, kernel, bias) -> None:

@@ -3,7 +3,8 @@
 Each window offset (a, b) picks, for every output pixel at once, the input pixel at that
 offset: one strided slice. Forward combines the pool_h*pool_w slices with `maximum` or `+`;
 backward writes (or, when windows overlap, adds) the gradient back one slice per offset.
-No per-pixel loops and no scatter-add.
+No per-pixel loops and no scatter-add. Chunks of the batch run on `config.op_threads()`
+threads.
 
 'same' padding follows TensorFlow: output ceil(n / stride), an odd extra pad after. Max
 pooling pads with -inf, so padding never wins. Average pooling divides each window by the
@@ -19,6 +20,7 @@ from chainrule.autodiff.tensor import Tensor
 from chainrule.backend import get_array_module
 from chainrule.ops.conv import (batch_chunks, conv_output_length, normalize_padding,
                                 normalize_tuple, same_padding, window)
+from chainrule.ops.kernels import map_chunks
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
@@ -86,12 +88,15 @@ class _Pool2D(Function):
         """Output of folding each window with `combine` (maximum or add), chunk by chunk."""
         xp = get_array_module(xpad)
         y = xp.empty((xpad.shape[0], self.oh, self.ow, xpad.shape[3]), xpad.dtype)
-        for lo, hi in batch_chunks(len(xpad), xpad[0].nbytes):
+
+        def chunk(lo, hi, _):
             x, out = xpad[lo:hi], y[lo:hi]
             offsets = self._offsets()
             out[...] = x[next(offsets)[2]]
             for _, _, index in offsets:
                 combine(out, x[index], out=out)
+
+        map_chunks(chunk, batch_chunks(len(xpad), xpad[0].nbytes))
         return y
 
     def _grad_buffer(self, xp, dtype):
@@ -132,8 +137,11 @@ class MaxPool2D(_Pool2D):
     def backward(self, gy):
         xp = get_array_module(gy)
         gx = self._grad_buffer(xp, gy.dtype)
-        for lo, hi in batch_chunks(len(gy), self.xpad[0].nbytes):
+
+        def chunk(lo, hi, _):
             self._route(self.xpad[lo:hi], self.y[lo:hi], gy[lo:hi], gx[lo:hi])
+
+        map_chunks(chunk, batch_chunks(len(gy), self.xpad[0].nbytes))
         return (self._unpadded(gx),)
 
     def _route(self, x, y, gy, gx) -> None:

@@ -1,0 +1,56 @@
+"""ReLU moved after max-pooling: exactly the numbers of the plain layer-by-layer stack."""
+import numpy as np
+
+from chainrule.autodiff.tensor import Tensor
+from chainrule.layers import AveragePooling2D, Conv2D, Dense, Flatten, MaxPooling2D
+from chainrule.models import Sequential, fusion
+
+
+def small_cnn():
+    return Sequential([
+        Conv2D(4, 3, activation="relu", input_shape=(11, 11, 2)), MaxPooling2D(2),
+        Conv2D(3, 3, activation="relu", padding="same"), MaxPooling2D(3, 2, padding="same"),
+        Conv2D(3, 1, activation="tanh"), Flatten(), Dense(2, activation="softmax"),
+    ])
+
+
+def outputs_and_grads(model, x, gy, call):
+    y = call(model.layers, Tensor(x))
+    y.backward(gy)
+    grads = [w.grad.copy() for w in model.trainable_weights]
+    for w in model.trainable_weights:
+        w.grad = None
+    return [y.numpy()] + grads
+
+
+def plain_stack(layers, x):
+    for layer in layers:
+        x = layer(x)
+    return x
+
+
+def test_relu_after_max_pool_gives_identical_outputs_and_gradients(rng):
+    model = small_cnn()
+    x = rng.standard_normal((3, 11, 11, 2)).astype(np.float32)
+    x[0, :4, :4] = -1.0                          # whole windows of negative pre-activations
+    gy = rng.standard_normal((3, 2)).astype(np.float32)
+    fused = outputs_and_grads(model, x, gy, fusion.call_stack)
+    plain = outputs_and_grads(model, x, gy, plain_stack)
+    for got, expected in zip(fused, plain):
+        np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(model.predict_on_batch(x), fused[0])
+
+
+def test_only_conv_relu_followed_by_max_pooling_is_rewritten():
+    conv_relu, conv_tanh = Conv2D(2, 3, activation="relu"), Conv2D(2, 3, activation="tanh")
+    assert fusion.relu_commutes(conv_relu, MaxPooling2D())
+    assert not fusion.relu_commutes(conv_relu, AveragePooling2D())
+    assert not fusion.relu_commutes(conv_tanh, MaxPooling2D())
+    assert not fusion.relu_commutes(Dense(2, activation="relu"), MaxPooling2D())
+
+
+def test_the_conv_layer_keeps_its_activation_and_config():
+    model = small_cnn()
+    model(np.zeros((1, 11, 11, 2), np.float32))
+    assert model.layers[0].get_config()["activation"] == "relu"
+    assert fusion.without_activation(model.layers[0]).kernel is model.layers[0].kernel
