@@ -2,6 +2,7 @@
 from chainrule.layers.convolutional import Conv2D
 from chainrule.layers.core import (Activation, Dense, Dropout, Input, InputLayer, ReLU, Rescaling,
                                    Softmax)
+from chainrule.layers.depthwise import DepthwiseConv2D
 from chainrule.layers.input_spec import InputSpec
 from chainrule.layers.layer import Layer
 from chainrule.layers.merging import Add, Concatenate
@@ -18,7 +19,8 @@ GlobalAvgPool2D = GlobalAveragePooling2D
 GlobalMaxPool2D = GlobalMaxPooling2D
 
 __all__ = ["Activation", "Add", "AveragePooling2D", "AvgPool2D", "BatchNormalization",
-           "Concatenate", "Conv2D", "Conv2d", "Convolution2D", "Dense", "Dropout", "Flatten",
+           "Concatenate", "Conv2D", "Conv2d", "Convolution2D", "Dense", "DepthwiseConv2D",
+           "Dropout", "Flatten",
            "GlobalAvgPool2D", "GlobalAveragePooling2D", "GlobalMaxPool2D", "GlobalMaxPooling2D",
            "Input", "InputLayer", "InputSpec", "Layer", "MaxPool2D", "MaxPooling2D", "ReLU",
            "Rescaling", "Reshape", "Softmax", "Variable", "ZeroPadding2D"]

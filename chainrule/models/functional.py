@@ -25,6 +25,36 @@ def _graph_nodes(outputs: list[SymbolicTensor]) -> list[SymbolicTensor]:
     return order
 
 
+def keras_layer_order(outputs) -> list:
+    """The model's layers in the order tf.keras lists them, which its weight files follow.
+
+    Keras sorts layers by depth, the longest path from the layer to an output, deepest (the
+    input) first; layers of equal depth keep the order in which a depth-first walk from the
+    outputs first meets them. For a plain chain that is the chain. In a bottleneck block the
+    two branches interleave: ..._2_relu, _0_conv, _3_conv, _0_bn, _3_bn, _add. A plain
+    post-order walk would put _0_conv and _0_bn first, and the release files' weights would
+    land in the wrong layers.
+    """
+    found, post, seen, stack_ = {}, [], set(), [(t, False) for t in reversed(outputs)]
+    while stack_:
+        node, done = stack_.pop()
+        if done:
+            post.append(node)
+        elif id(node) not in seen:
+            seen.add(id(node))
+            found.setdefault(node.layer, len(found))     # pre-order: first meeting
+            stack_.append((node, True))
+            stack_.extend((t, False) for t in reversed(node.inputs))
+    depth: dict[int, int] = {}
+    layer_depth: dict = {}
+    for node in reversed(post):                          # each node before the nodes it reads
+        d = max(depth.get(id(node), 0), layer_depth.get(node.layer, 0))
+        layer_depth[node.layer] = d
+        for t in node.inputs:
+            depth[id(t)] = max(depth.get(id(t), 0), d + 1)
+    return sorted(found, key=lambda layer: (-layer_depth[layer], found[layer]))
+
+
 class Functional(Model):
     """A model defined by connecting layers: `Model(inputs=x_in, outputs=y)`.
 
@@ -52,10 +82,7 @@ class Functional(Model):
             raise ValueError(f"Graph disconnected: cannot obtain value for tensor {unknown[0]!r}. "
                              f"The following previous layers were accessed without issue: "
                              f"{[t.layer.name for t in self._inputs]}")
-        self._layers = []
-        for node in self._nodes:
-            if node.layer not in self._layers:
-                self._layers.append(node.layer)
+        self._layers = keras_layer_order(self._outputs)
         self.built = True
         if len(self._inputs) == 1:                 # lets Sequential([functional, ...]) build
             self._batch_input_shape = self._inputs[0].shape

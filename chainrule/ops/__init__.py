@@ -8,6 +8,7 @@ from chainrule.ops.activation import (elu, leaky_relu, log_softmax, relu, sigmoi
 from chainrule.ops.arithmetic import (abs, add, clip, div, exp, log, maximum, mul, neg, power,
                                       sqrt, square, sub)
 from chainrule.ops.conv import conv2d, conv_output_length, same_padding
+from chainrule.ops.depthwise import depthwise_conv2d
 from chainrule.ops.linalg import matmul
 from chainrule.ops.loss import (sigmoid_cross_entropy, softmax_cross_entropy,
                                 sparse_softmax_cross_entropy)
@@ -17,7 +18,8 @@ from chainrule.ops.regularization import batch_norm, dropout
 from chainrule.ops.shape import cast, concat, flatten, getitem, pad, reshape, stack, transpose
 
 __all__ = ["abs", "add", "avg_pool2d", "batch_norm", "cast", "clip", "concat", "conv2d",
-           "conv_output_length", "div", "dropout", "elu", "exp", "flatten", "getitem",
+           "conv_output_length", "depthwise_conv2d", "div", "dropout", "elu", "exp", "flatten",
+           "getitem",
            "leaky_relu", "log", "log_softmax", "matmul", "max", "max_pool2d", "maximum", "mean",
            "mul", "neg", "pad", "power", "relu", "reshape", "same_padding", "sigmoid",
            "sigmoid_cross_entropy", "softmax", "softmax_cross_entropy", "softplus",

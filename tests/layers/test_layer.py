@@ -20,6 +20,8 @@ CASES = {
     "Concatenate": (lambda: layers.Concatenate(), [(2, 3), (2, 4)], "concatenate"),
     "Conv2D": (lambda: layers.Conv2D(4, 3, padding="same"), (2, 6, 6, 3), "conv2d"),
     "Dense": (lambda: layers.Dense(4, activation="relu"), (2, 5), "dense"),
+    "DepthwiseConv2D": (lambda: layers.DepthwiseConv2D(3, 2, "same", depth_multiplier=2),
+                        (2, 5, 6, 3), "depthwise_conv2d"),
     "Dropout": (lambda: layers.Dropout(0.5, seed=1), (2, 5), "dropout"),
     "Flatten": (lambda: layers.Flatten(), (2, 3, 4, 2), "flatten"),
     "GlobalAveragePooling2D": (lambda: layers.GlobalAveragePooling2D(), (2, 4, 4, 3),

@@ -17,6 +17,8 @@ CONSTRUCTORS = {
     "Conv2D": lambda: layers.Conv2D(4, (2, 3), strides=2, padding="same", activation="relu",
                                     input_shape=(8, 8, 3)),
     "Dense": lambda: layers.Dense(3, activation="softmax", input_dim=5, use_bias=False),
+    "DepthwiseConv2D": lambda: layers.DepthwiseConv2D(3, strides=2, padding="same",
+                                                      depth_multiplier=2, use_bias=False),
     "Dropout": lambda: layers.Dropout(0.3, noise_shape=(None, 1, 5), seed=3),
     "Flatten": lambda: layers.Flatten(),
     "GlobalAveragePooling2D": lambda: layers.GlobalAveragePooling2D(keepdims=True),
