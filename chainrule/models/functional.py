@@ -11,21 +11,23 @@ def _as_list(x) -> list:
     return list(x) if isinstance(x, list | tuple) else [x]
 
 
-def _graph_nodes(outputs: list[SymbolicTensor]) -> list[SymbolicTensor]:
-    """Every symbolic tensor the outputs depend on, inputs first (iterative post-order)."""
-    order, seen, stack = [], set(), [(t, False) for t in reversed(outputs)]
+def _walk(outputs: list[SymbolicTensor]):
+    """Depth-first from the outputs, iteratively: (every tensor the outputs depend on, inputs
+    first (post-order), {layer: the order in which the walk first meets it})."""
+    post, first_met, seen, stack = [], {}, set(), [(t, False) for t in reversed(outputs)]
     while stack:
         node, done = stack.pop()
         if done:
-            order.append(node)
+            post.append(node)
         elif id(node) not in seen:
             seen.add(id(node))
+            first_met.setdefault(node.layer, len(first_met))
             stack.append((node, True))
             stack.extend((t, False) for t in reversed(node.inputs))
-    return order
+    return post, first_met
 
 
-def keras_layer_order(outputs) -> list:
+def keras_layer_order(post: list, first_met: dict) -> list:
     """The model's layers in the order tf.keras lists them, which its weight files follow.
 
     Keras sorts layers by depth, the longest path from the layer to an output, deepest (the
@@ -35,16 +37,6 @@ def keras_layer_order(outputs) -> list:
     post-order walk would put _0_conv and _0_bn first, and the release files' weights would
     land in the wrong layers.
     """
-    found, post, seen, stack_ = {}, [], set(), [(t, False) for t in reversed(outputs)]
-    while stack_:
-        node, done = stack_.pop()
-        if done:
-            post.append(node)
-        elif id(node) not in seen:
-            seen.add(id(node))
-            found.setdefault(node.layer, len(found))     # pre-order: first meeting
-            stack_.append((node, True))
-            stack_.extend((t, False) for t in reversed(node.inputs))
     depth: dict[int, int] = {}
     layer_depth: dict = {}
     for node in reversed(post):                          # each node before the nodes it reads
@@ -52,7 +44,7 @@ def keras_layer_order(outputs) -> list:
         layer_depth[node.layer] = d
         for t in node.inputs:
             depth[id(t)] = max(depth.get(id(t), 0), d + 1)
-    return sorted(found, key=lambda layer: (-layer_depth[layer], found[layer]))
+    return sorted(first_met, key=lambda layer: (-layer_depth[layer], first_met[layer]))
 
 
 class Functional(Model):
@@ -73,7 +65,7 @@ class Functional(Model):
                 raise TypeError(f"Functional model {self.name!r}: inputs and outputs must come "
                                 f"from `chainrule.layers.Input` and layer calls. Received: {t!r}")
         self._multi_output = isinstance(outputs, list | tuple)
-        self._nodes = _graph_nodes(self._outputs)
+        self._nodes, first_met = _walk(self._outputs)
         for t in self._inputs:
             if id(t) not in {id(n) for n in self._nodes}:
                 raise ValueError(f"Graph disconnected: input {t!r} is not used by the outputs.")
@@ -82,7 +74,7 @@ class Functional(Model):
             raise ValueError(f"Graph disconnected: cannot obtain value for tensor {unknown[0]!r}. "
                              f"The following previous layers were accessed without issue: "
                              f"{[t.layer.name for t in self._inputs]}")
-        self._layers = keras_layer_order(self._outputs)
+        self._layers = keras_layer_order(self._nodes, first_met)
         self.built = True
         if len(self._inputs) == 1:                 # lets Sequential([functional, ...]) build
             self._batch_input_shape = self._inputs[0].shape
