@@ -178,6 +178,14 @@ def check_weights_argument(weights) -> None:
                          f"Hint: a relative path is looked up from {os.getcwd()!r}.")
 
 
+def release_file(module, include_top: bool) -> tuple[str, str, str]:
+    """(file name, URL, md5) of a Keras release weights file, from `module`'s WEIGHTS_FILE,
+    WEIGHTS_PATH, WEIGHTS_HASH constants (`..._NO_TOP` without the top). Read at call time,
+    so tests may patch them."""
+    suffix = "" if include_top else "_NO_TOP"
+    return tuple(getattr(module, f"WEIGHTS_{kind}{suffix}") for kind in ("FILE", "PATH", "HASH"))
+
+
 def weights_file_path(weights, fname: str, origin: str, file_hash: str) -> str | None:
     """The local weights file: 'imagenet' is fetched into the cache (once), a path is kept.
 

@@ -9,6 +9,8 @@ Keras', so Keras' `.h5` files load here by position.
 """
 from __future__ import annotations
 
+import sys
+
 from chainrule import config, layers
 from chainrule.applications import imagenet_utils
 from chainrule.applications.vgg16 import _check_arguments, _image_input, source_inputs
@@ -67,10 +69,8 @@ def ResNet50(include_top: bool = True, weights="imagenet", input_tensor=None,  #
 
 
 def _weight_file(include_top: bool) -> tuple[str, str, str]:
-    """(file name, URL, md5) of the release file; read at call time, so tests may patch it."""
-    if include_top:
-        return WEIGHTS_FILE, WEIGHTS_PATH, WEIGHTS_HASH
-    return WEIGHTS_FILE_NO_TOP, WEIGHTS_PATH_NO_TOP, WEIGHTS_HASH_NO_TOP
+    """(file name, URL, md5) of this model's release file. See `imagenet_utils.release_file`."""
+    return imagenet_utils.release_file(sys.modules[__name__], include_top)
 
 
 def _batch_norm(name: str):

@@ -7,6 +7,8 @@ holds the builder VGG19 shares: the two differ only in convolutions per block.
 """
 from __future__ import annotations
 
+import sys
+
 from chainrule import config, layers
 from chainrule.applications import imagenet_utils
 from chainrule.layers.symbolic import SymbolicTensor
@@ -58,10 +60,8 @@ def VGG16(include_top: bool = True, weights="imagenet", input_tensor=None,  # no
 
 
 def _weight_file(include_top: bool) -> tuple[str, str, str]:
-    """(file name, URL, md5) of the release file; read at call time, so tests may patch it."""
-    if include_top:
-        return WEIGHTS_FILE, WEIGHTS_PATH, WEIGHTS_HASH
-    return WEIGHTS_FILE_NO_TOP, WEIGHTS_PATH_NO_TOP, WEIGHTS_HASH_NO_TOP
+    """(file name, URL, md5) of this model's release file. See `imagenet_utils.release_file`."""
+    return imagenet_utils.release_file(sys.modules[__name__], include_top)
 
 
 def build_vgg(name: str, convs_per_block: tuple[int, ...], include_top: bool, weights,

@@ -4,6 +4,8 @@ The builder is shared with VGG16 (see `chainrule.applications.vgg16.build_vgg`).
 """
 from __future__ import annotations
 
+import sys
+
 from chainrule.applications import imagenet_utils
 from chainrule.applications.vgg16 import build_vgg
 from chainrule.models.functional import Functional
@@ -32,10 +34,8 @@ def VGG19(include_top: bool = True, weights="imagenet", input_tensor=None,  # no
 
 
 def _weight_file(include_top: bool) -> tuple[str, str, str]:
-    """(file name, URL, md5) of the release file; read at call time, so tests may patch it."""
-    if include_top:
-        return WEIGHTS_FILE, WEIGHTS_PATH, WEIGHTS_HASH
-    return WEIGHTS_FILE_NO_TOP, WEIGHTS_PATH_NO_TOP, WEIGHTS_HASH_NO_TOP
+    """(file name, URL, md5) of this model's release file. See `imagenet_utils.release_file`."""
+    return imagenet_utils.release_file(sys.modules[__name__], include_top)
 
 
 def preprocess_input(x, data_format: str | None = None):
