@@ -5,9 +5,7 @@ builds a zip with a few small PNG/JPEGs (Pillow) and points the builder's `resou
 HTTP server (port 0), with the stand-in's own size and sha256.
 """
 import hashlib
-import http.server
 import io
-import threading
 import zipfile
 
 import numpy as np
@@ -15,36 +13,15 @@ import pytest
 from PIL import Image
 
 from chainrule.datasets.builder import Resource
-
-
-class _Handler(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        self.server.requests.append(self.path)
-        body = self.server.files.get(self.path)
-        if body is None:
-            self.send_error(404)
-            return
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+from tests.local_server import LocalServer
 
 
 @pytest.fixture
 def server():
     """`.files` ({'/name': bytes}), `.requests` (paths asked for), `.url(path)`."""
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    httpd.files, httpd.requests = {}, []
-    httpd.url = lambda path: f"http://127.0.0.1:{httpd.server_address[1]}{path}"
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield httpd
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join()
+    local = LocalServer()
+    yield local
+    local.close()
 
 
 def image_bytes(fmt: str, seed: int, size=(7, 5), mode="RGB") -> bytes:
