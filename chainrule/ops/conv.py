@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from chainrule.autodiff.function import Function
 from chainrule.autodiff.tensor import Tensor
 from chainrule.backend import get_array_module
-from chainrule.ops.kernels import map_chunks
+from chainrule.ops.kernels import compiled, map_chunks
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
@@ -148,6 +148,7 @@ class Conv2D(Function):
         self.chunks = batch_chunks(n, image_bytes)
         chunk = max((hi - lo for lo, hi in self.chunks), default=0)
         self.scratch_shape, self.xp = (chunk, self.oh, self.ow, kh, kw, c), xp
+        self.fast = compiled(xp)                       # Numba glue loops, or None for NumPy's
 
     def _new_scratch(self):
         """A patch buffer for one thread: (largest chunk, OH, OW, kh, kw, C)."""
@@ -175,6 +176,10 @@ class Conv2D(Function):
     def _im2col(self, x, scratch):
         """(b, H, W, C) -> (b*OH*OW, kh*kw*C) patches in `scratch`, by slice copies."""
         xp = get_array_module(x)
+        if self.fast:                                  # the same, as one compiled loop
+            self.fast.im2col(xp.ascontiguousarray(x), scratch[:len(x)], *self.strides, *self.dilation,
+                             self.pads[0], self.pads[2])
+            return _rows(scratch, len(x))
         top, bottom, left, right = self.pads
         if any(self.pads):
             x = xp.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)))
@@ -207,6 +212,10 @@ class Conv2D(Function):
         xp = get_array_module(cols)
         top, bottom, left, right = self.pads
         b, h, w, c = gx.shape
+        if self.fast:                                  # the same, as one compiled loop
+            cols = cols.reshape(b, self.oh, self.ow, self.kh, self.kw, c)
+            return self.fast.col2im(cols, gx, *self.strides, *self.dilation, self.pads[0],
+                                    self.pads[2])
         if any(self.pads):
             target = xp.zeros((b, h + top + bottom, w + left + right, c), self.dtype)
         else:

@@ -13,6 +13,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from chainrule import config
+from chainrule.ops import blas
 
 _executor: ThreadPoolExecutor | None = None   # started on first use, grown on demand
 _executor_threads = 0
@@ -35,8 +36,18 @@ def map_chunks(fn, chunks, make_buffer=lambda: None) -> list:
         _local.worker, buffer = True, make_buffer()
         return [fn(lo, hi, buffer) for lo, hi in chunks[k::lanes]]
 
-    parts = list(_pool(lanes).map(lane, range(lanes)))
+    with blas.single_threaded():                        # one BLAS thread per lane
+        parts = list(_pool(lanes).map(lane, range(lanes)))
     return [parts[i % lanes][i // lanes] for i in range(len(chunks))]
+
+
+def compiled(xp):
+    """The compiled glue loops (`numba_kernels`) when they apply to arrays of `xp`, else None."""
+    if config.kernels() != "numba" or xp.__name__ != "numpy":
+        return None
+    from chainrule.ops import numba_kernels
+
+    return numba_kernels
 
 
 def _pool(threads: int) -> ThreadPoolExecutor:

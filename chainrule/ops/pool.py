@@ -15,12 +15,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from chainrule.autodiff.function import Function
 from chainrule.autodiff.tensor import Tensor
 from chainrule.backend import get_array_module
 from chainrule.ops.conv import (batch_chunks, conv_output_length, normalize_padding,
                                 normalize_tuple, same_padding, window)
-from chainrule.ops.kernels import map_chunks
+from chainrule.ops.kernels import compiled, map_chunks
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
@@ -130,12 +132,17 @@ class MaxPool2D(_Pool2D):
     def forward(self, x):
         self._setup(x)
         xp = get_array_module(x)
+        self.fast = compiled(xp)
+        if self.fast:
+            return self._compiled_forward(xp.ascontiguousarray(x))
         self.xpad = self._padded(x, -xp.inf)
         self.y = self._pool(self.xpad, xp.maximum)       # backward finds the argmax by equality
         return self.y
 
     def backward(self, gy):
         xp = get_array_module(gy)
+        if self.fast:
+            return (self._compiled_backward(xp.ascontiguousarray(gy)),)
         gx = self._grad_buffer(xp, gy.dtype)
 
         def chunk(lo, hi, _):
@@ -156,6 +163,30 @@ class MaxPool2D(_Pool2D):
                 xp.multiply(gy, hit, out=gx[index])     # one window per pixel: write
             else:
                 gx[index] += gy * hit                    # overlapping windows: add
+
+    def _compiled_forward(self, x):
+        """`forward` as one compiled loop per chunk that also keeps each window's argmax."""
+        n, _, _, c = x.shape
+        y = np.empty((n, self.oh, self.ow, c), x.dtype)
+        self.arg = np.empty(y.shape, np.int32)
+        fold = (*self.pool, *self.strides, self.pads[0], self.pads[2])
+
+        def chunk(lo, hi, _):
+            self.fast.max_pool(x[lo:hi], y[lo:hi], self.arg[lo:hi], *fold)
+
+        map_chunks(chunk, batch_chunks(n, x[0].nbytes))
+        return y
+
+    def _compiled_backward(self, gy):
+        """`backward` as one compiled loop per chunk: the gradient goes where `arg` points."""
+        gx = np.empty(self.x_shape, gy.dtype)
+        route = (self.pool[1], *self.strides, self.pads[0], self.pads[2])
+
+        def chunk(lo, hi, _):
+            self.fast.max_pool_grad(gy[lo:hi], self.arg[lo:hi], gx[lo:hi], *route)
+
+        map_chunks(chunk, batch_chunks(len(gy), gx[0].nbytes))
+        return gx
 
 
 class AvgPool2D(_Pool2D):
