@@ -16,6 +16,7 @@ _EPSILON = 1e-7
 _IMAGE_DATA_FORMAT = "channels_last"
 _OP_THREADS = min(2, os.cpu_count() or 1)
 _KERNELS: str | None = None     # 'numba' or 'numpy'; decided on first use
+_BUFFER_POOL_BYTES = 2 << 30
 _seed_sequence = np.random.SeedSequence()
 
 
@@ -95,6 +96,20 @@ def set_kernels(value: str) -> None:
         if importlib.util.find_spec("numba") is None:
             raise ValueError("set_kernels('numba') needs Numba: pip install 'chainrule[fast]'.")
     _KERNELS = value
+
+
+def buffer_pool_bytes() -> int:
+    """Most bytes of activation/gradient buffers kept for reuse across steps (default 2 GiB)."""
+    return _BUFFER_POOL_BYTES
+
+
+def set_buffer_pool_bytes(value: int) -> None:
+    """Cap the reusable buffers (`chainrule.ops.buffers`); 0 turns reuse off."""
+    global _BUFFER_POOL_BYTES
+    if not isinstance(value, int) or value < 0:
+        raise ValueError(
+            f"set_buffer_pool_bytes expects a non-negative int. Received: value={value!r}")
+    _BUFFER_POOL_BYTES = value
 
 
 def set_random_seed(seed: int) -> None:

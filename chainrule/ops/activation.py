@@ -3,17 +3,22 @@ from __future__ import annotations
 
 from chainrule.autodiff.function import Function
 from chainrule.backend import get_array_module
+from chainrule.ops import buffers
 
 
 class ReLU(Function):
     """y = max(x, 0)."""
 
     def forward(self, x):
-        self.y = get_array_module(x).maximum(x, 0)    # cached: y > 0 exactly where x > 0
+        xp = get_array_module(x)
+        out = buffers.empty(x.shape, x.dtype, xp) if x.dtype.kind == "f" else None
+        self.y = xp.maximum(x, 0, out=out)             # cached: y > 0 exactly where x > 0
         return self.y
 
     def backward(self, gy):
-        return (gy * (self.y > 0),)                    # dy/dx = 1 where x > 0, else 0
+        xp = get_array_module(gy)
+        out = buffers.empty(gy.shape, gy.dtype, xp) if gy.dtype == self.y.dtype else None
+        return (xp.multiply(gy, self.y > 0, out=out),)  # dy/dx = 1 where x > 0, else 0
 
 
 class Sigmoid(Function):

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from chainrule.autodiff.function import Function
 from chainrule.autodiff.tensor import Tensor
 from chainrule.backend import get_array_module
+from chainrule.ops import buffers
 from chainrule.ops.kernels import compiled, map_chunks
 
 if TYPE_CHECKING:
@@ -93,7 +94,7 @@ class Conv2D(Function):
     def forward(self, x, kernel, bias=None):
         self._setup(x, kernel, bias)
         xp = get_array_module(x)
-        out = xp.empty((x.shape[0], self.oh, self.ow, self.cout), dtype=self.dtype)
+        out = buffers.empty((x.shape[0], self.oh, self.ow, self.cout), self.dtype, xp)
         w2d = kernel.reshape(-1, self.cout).astype(self.dtype, copy=False)
 
         def chunk(lo, hi, scratch):
@@ -110,7 +111,7 @@ class Conv2D(Function):
         xp = get_array_module(gy)
         gy = xp.ascontiguousarray(gy, dtype=self.dtype)
         want_x, want_w = self._wants(0), self._wants(1)
-        gx = xp.empty(self.x.shape, dtype=self.dtype) if want_x else None
+        gx = buffers.empty(self.x.shape, self.dtype, xp) if want_x else None
         w2d = self.kernel.reshape(-1, self.cout).astype(self.dtype, copy=False)
 
         def chunk(lo, hi, scratch):

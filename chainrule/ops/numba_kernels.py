@@ -77,55 +77,81 @@ def col2im(cols, gx, sh, sw, dh, dw, top, left):  # pragma: no cover - compiled
 
 
 @njit(nogil=True, cache=True)
-def max_pool(x, y, arg, ph, pw, sh, sw, top, left):  # pragma: no cover - compiled
-    """y = max of each window; arg (int32) = row-major window offset of its first maximum.
+def max_pool(x, y, ph, pw, sh, sw, top, left):  # pragma: no cover - compiled
+    """y = max of each window, as `MaxPool2D._pool` with np.maximum (a NaN wins).
 
-    The inner loop runs along one pixel's channels, contiguous in x, y and arg, so the
-    comparisons vectorise (a uint8 `arg` would stop that: 3x slower). A NaN wins, as with
-    np.maximum. Windows over the border ('same') skip the missing pixels, as padding with
-    -inf would; a window of -inf points at its first real pixel.
+    The inner loop runs along one pixel's channels, contiguous in x and y, so it
+    vectorises. Windows over the border ('same') skip the missing pixels, as padding
+    with -inf would.
     """
     n_img, h, w, c = x.shape
     oh, ow = y.shape[1:3]
     rows_x, rows_y = x.reshape(n_img, h, w * c), y.reshape(n_img, oh, ow * c)
-    rows_arg = arg.reshape(n_img, oh, ow * c)
     for n in range(n_img):
         for i in range(oh):
-            out, where = rows_y[n, i], rows_arg[n, i]
-            for j in range(ow):
-                first = max(0, top - i * sh) * pw + max(0, left - j * sw)
-                out[j * c:(j + 1) * c], where[j * c:(j + 1) * c] = -np.inf, first
+            out = rows_y[n, i]
+            out[:] = -np.inf
             for a in range(ph):
                 r = i * sh + a - top
-                if 0 <= r < h:
-                    _fold_row(rows_x[n, r], out, where, a, pw, sw, left, w, c)
-
-
-@njit(nogil=True, cache=True, inline="always")
-def _fold_row(row, out, where, a, pw, sw, left, w, c):  # pragma: no cover - compiled
-    """Fold input row `row` (window row a) into one output row's running maxima."""
-    for b in range(pw):
-        offset = np.int32(a * pw + b)
-        for j in range(len(out) // c):
-            q = j * sw + b - left
-            if 0 <= q < w:
-                for k in range(c):
-                    v, best = row[q * c + k], out[j * c + k]
-                    wins = v > best or (v != v and best == best)
-                    out[j * c + k] = v if wins else best
-                    where[j * c + k] = offset if wins else where[j * c + k]
+                if r < 0 or r >= h:
+                    continue
+                for b in range(pw):
+                    for j in range(ow):
+                        q = j * sw + b - left
+                        if 0 <= q < w:
+                            for k in range(c):
+                                v, best = rows_x[n, r, q * c + k], out[j * c + k]
+                                wins = v > best or (v != v and best == best)
+                                out[j * c + k] = v if wins else best
 
 
 @njit(nogil=True, cache=True)
-def max_pool_grad(gy, arg, gx, pw, sh, sw, top, left):  # pragma: no cover - compiled
-    """gx = 0, then each window's gradient goes to the pixel `arg` points at."""
-    n_img, oh, ow, c = gy.shape
-    gx[...] = 0
+def max_pool_grad(x, y, gy, gx, ph, pw, sh, sw, top, left, tiles):  # pragma: no cover
+    """`MaxPool2D._route`: each window's gradient goes to its first pixel equal to y.
+
+    Per output row: first find each window's offset of its first maximum (`first`, a row of
+    int32 that stays in cache), then write the gradient rows. When windows tile the input,
+    every pixel is written exactly once and gx needs no zero-fill first. Both inner loops
+    are branch-free selects along contiguous channels, so they vectorise.
+    """
+    n_img, h, w, c = x.shape
+    oh, ow = y.shape[1:3]
+    rows_x, rows_y = x.reshape(n_img, h, w * c), y.reshape(n_img, oh, ow * c)
+    rows_gy, rows_gx = gy.reshape(n_img, oh, ow * c), gx.reshape(n_img, h, w * c)
+    first = np.empty(ow * c, np.int32)
+    if not tiles:
+        gx[...] = 0
     for n in range(n_img):
         for i in range(oh):
+            first[:] = -1
+            _scan_windows(rows_x[n], rows_y[n, i], first, i, ph, pw, sh, sw, top, left, c,
+                          True, rows_gy[n, i], rows_gx[n], tiles)
+            _scan_windows(rows_x[n], rows_y[n, i], first, i, ph, pw, sh, sw, top, left, c,
+                          False, rows_gy[n, i], rows_gx[n], tiles)
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _scan_windows(x, y, first, i, ph, pw, sh, sw, top, left, c, find, gy, gx,
+                  tiles):  # pragma: no cover - compiled
+    """One output row's windows: find each first maximum (`find`), or route gy to it."""
+    h, ow = x.shape[0], len(y) // c
+    w = x.shape[1] // c
+    for a in range(ph):
+        r = i * sh + a - top
+        if r < 0 or r >= h:
+            continue
+        for b in range(pw):
+            offset = np.int32(a * pw + b)
             for j in range(ow):
+                q = j * sw + b - left
+                if q < 0 or q >= w:
+                    continue
                 for k in range(c):
-                    offset = arg[n, i, j, k]
-                    r = i * sh + offset // pw - top
-                    q = j * sw + offset % pw - left
-                    gx[n, r, q, k] += gy[n, i, j, k]
+                    o, p = j * c + k, q * c + k
+                    if find:
+                        is_first = first[o] < 0 and x[r, p] == y[o]
+                        first[o] = offset if is_first else first[o]
+                    elif tiles:
+                        gx[r, p] = gy[o] if first[o] == offset else 0
+                    else:
+                        gx[r, p] += gy[o] if first[o] == offset else 0

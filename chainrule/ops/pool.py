@@ -22,6 +22,7 @@ from chainrule.autodiff.tensor import Tensor
 from chainrule.backend import get_array_module
 from chainrule.ops.conv import (batch_chunks, conv_output_length, normalize_padding,
                                 normalize_tuple, same_padding, window)
+from chainrule.ops import buffers
 from chainrule.ops.kernels import compiled, map_chunks
 
 if TYPE_CHECKING:
@@ -89,7 +90,7 @@ class _Pool2D(Function):
     def _pool(self, xpad, combine):
         """Output of folding each window with `combine` (maximum or add), chunk by chunk."""
         xp = get_array_module(xpad)
-        y = xp.empty((xpad.shape[0], self.oh, self.ow, xpad.shape[3]), xpad.dtype)
+        y = buffers.empty((xpad.shape[0], self.oh, self.ow, xpad.shape[3]), xpad.dtype, xp)
 
         def chunk(lo, hi, _):
             x, out = xpad[lo:hi], y[lo:hi]
@@ -108,7 +109,7 @@ class _Pool2D(Function):
         """
         if not self._tiles():
             return xp.zeros(self._padded_shape(), dtype)
-        gx = xp.empty(self.x_shape, dtype)
+        gx = buffers.empty(self.x_shape, dtype, xp)
         gx[:, self.oh * self.pool[0]:] = 0
         gx[:, :, self.ow * self.pool[1]:] = 0
         return gx
@@ -165,25 +166,31 @@ class MaxPool2D(_Pool2D):
                 gx[index] += gy * hit                    # overlapping windows: add
 
     def _compiled_forward(self, x):
-        """`forward` as one compiled loop per chunk that also keeps each window's argmax."""
+        """`forward` as one compiled loop per chunk (no padded copy of x)."""
         n, _, _, c = x.shape
-        y = np.empty((n, self.oh, self.ow, c), x.dtype)
-        self.arg = np.empty(y.shape, np.int32)
-        fold = (*self.pool, *self.strides, self.pads[0], self.pads[2])
+        y = buffers.empty((n, self.oh, self.ow, c), x.dtype)
+        geometry = (*self.pool, *self.strides, self.pads[0], self.pads[2])
 
         def chunk(lo, hi, _):
-            self.fast.max_pool(x[lo:hi], y[lo:hi], self.arg[lo:hi], *fold)
+            self.fast.max_pool(x[lo:hi], y[lo:hi], *geometry)
 
         map_chunks(chunk, batch_chunks(n, x[0].nbytes))
+        self.x, self.y = x, y
         return y
 
     def _compiled_backward(self, gy):
-        """`backward` as one compiled loop per chunk: the gradient goes where `arg` points."""
-        gx = np.empty(self.x_shape, gy.dtype)
-        route = (self.pool[1], *self.strides, self.pads[0], self.pads[2])
+        """`backward` as one compiled loop per chunk: find each window's first maximum again
+        (x is alive anyway, as this op's input) and route the gradient there."""
+        gx = buffers.empty(self.x_shape, gy.dtype)
+        tiles = self._tiles()
+        if tiles:                                     # rows/columns past the last window
+            gx[:, self.oh * self.pool[0]:] = 0
+            gx[:, :, self.ow * self.pool[1]:] = 0
+        geometry = (*self.pool, *self.strides, self.pads[0], self.pads[2], tiles)
 
         def chunk(lo, hi, _):
-            self.fast.max_pool_grad(gy[lo:hi], self.arg[lo:hi], gx[lo:hi], *route)
+            self.fast.max_pool_grad(self.x[lo:hi], self.y[lo:hi], gy[lo:hi], gx[lo:hi],
+                                    *geometry)
 
         map_chunks(chunk, batch_chunks(len(gy), gx[0].nbytes))
         return gx
