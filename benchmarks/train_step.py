@@ -1,14 +1,18 @@
-"""How long does one training step of the lecture's CNNs take, against PyTorch on the same CPU?
+"""How long does one training step of the lecture's CNNs take, against PyTorch and TF on one CPU?
 
     python benchmarks/train_step.py [--threads 2] [--steps 7] [--models rps horse] [--profile]
+                                    [--peer-python /path/to/tf-venv/bin/python]
 
 One step = forward + backward + Adam on a batch of 32: the rock-paper-scissors CNN
 (150x150x3) and the horse-or-human CNN (300x300x3). Each configuration runs in its own
 process (so thread settings and peak memory are its own), all in this one run, and the table
-gives chainrule's time over the faster PyTorch configuration (eager NCHW or channels_last).
-PyTorch is optional: `pip install -e '.[bench]'`. Default process settings everywhere (no
-allocator tweaks). Medians after warm-up steps. Inference is one forward pass of the same batch
-without a graph. `--profile` adds chainrule's per-layer forward/backward milliseconds.
+gives each time over the fastest peer: PyTorch eager NCHW and channels_last (optional:
+`pip install -e '.[bench]'`) and, with `--peer-python`, tf.keras with a @tf.function train
+step run by that interpreter (a venv with tensorflow-cpu; this file needs nothing else there).
+Default process settings everywhere (no allocator tweaks). Medians after warm-up steps.
+Inference is one forward pass of the same batch without a graph. `--profile` adds chainrule's
+per-layer forward/backward milliseconds. chainrule uses its Numba kernels when Numba is
+installed (`[bench]` installs it); CHAINRULE_KERNELS=numpy times the NumPy reference path.
 """
 import argparse
 import json
@@ -82,6 +86,38 @@ def torch_step(name, batch, channels_last):
     return step, infer
 
 
+def tf_step(name, batch, threads):
+    """The same model in tf.keras with a @tf.function train step (GradientTape + Adam)."""
+    import numpy as np
+    import tensorflow as tf
+
+    tf.config.threading.set_intra_op_parallelism_threads(threads)
+    tf.config.threading.set_inter_op_parallelism_threads(threads)
+    layers = tf.keras.layers
+    size, classes, convs, dense = MODELS[name]
+    stack = [tf.keras.Input((size, size, 3))]
+    for filters in convs:
+        stack += [layers.Conv2D(filters, 3, activation="relu"), layers.MaxPooling2D(2)]
+    stack += [layers.Flatten(), layers.Dropout(0.5)]
+    stack += [layers.Dense(u, activation="relu") for u in dense]
+    net = tf.keras.Sequential(stack + [layers.Dense(classes, activation="softmax")])
+    rng = np.random.default_rng(0)
+    x = tf.constant(rng.random((batch, size, size, 3), dtype=np.float32))
+    y = tf.constant(rng.integers(0, classes, batch))
+    opt, loss_fn = tf.keras.optimizers.Adam(), tf.keras.losses.SparseCategoricalCrossentropy()
+
+    @tf.function
+    def train(xb, yb):
+        with tf.GradientTape() as tape:
+            loss = loss_fn(yb, net(xb, training=True))
+        opt.apply_gradients(zip(tape.gradient(loss, net.trainable_variables),
+                                net.trainable_variables))
+        return loss
+
+    predict = tf.function(lambda xb: net(xb, training=False))
+    return lambda: float(train(x, y)), lambda: predict(x).numpy()
+
+
 def worker(framework, name, threads, steps, warm, batch):
     """Runs in a child process: time the steps, print one JSON line."""
     import resource
@@ -89,6 +125,8 @@ def worker(framework, name, threads, steps, warm, batch):
 
     if framework == "chainrule":
         step, infer = chainrule_model(name, batch)[1:]
+    elif framework == "tf-function":
+        step, infer = tf_step(name, batch, threads)
     else:
         import torch
 
@@ -182,7 +220,7 @@ def print_profile(name, layer_names, runs):
 
 
 def print_rows(name, results) -> None:
-    """One table row per framework; ratios are over the faster PyTorch configuration."""
+    """One table row per framework; ratios are over the fastest peer configuration."""
     peers = [r for fw, r in results.items() if fw != "chainrule" and r]
 
     def ratio(r, key):
@@ -196,9 +234,10 @@ def print_rows(name, results) -> None:
 
 
 def run_child(framework, name, args, parse=True):
-    env = dict(os.environ, OMP_NUM_THREADS=str(args.threads),
+    env = dict(os.environ, OMP_NUM_THREADS=str(args.threads), TF_CPP_MIN_LOG_LEVEL="2",
                OPENBLAS_NUM_THREADS=str(args.threads), MKL_NUM_THREADS=str(args.threads))
-    cmd = [sys.executable, __file__, "--worker", framework, name, "--threads", str(args.threads),
+    python = args.peer_python if framework == "tf-function" else sys.executable
+    cmd = [python, __file__, "--worker", framework, name, "--threads", str(args.threads),
            "--steps", str(args.steps), "--warm", str(args.warm), "--batch", str(args.batch)]
     done = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if done.returncode != 0:
@@ -223,6 +262,7 @@ def main():
     ap.add_argument("--models", nargs="+", default=list(MODELS), choices=list(MODELS))
     ap.add_argument("--profile", action="store_true", help="per-layer chainrule profile")
     ap.add_argument("--no-peers", action="store_true", help="time chainrule only")
+    ap.add_argument("--peer-python", help="python of a venv with tensorflow: adds tf-function")
     ap.add_argument("--worker", nargs=2, metavar=("FRAMEWORK", "MODEL"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
@@ -232,6 +272,7 @@ def main():
             worker(*args.worker, args.threads, args.steps, args.warm, args.batch)
         return
     peers = ["torch-nchw", "torch-channels_last"] if have_torch() and not args.no_peers else []
+    peers += ["tf-function"] if args.peer_python and not args.no_peers else []
     print(f"# {time.strftime('%Y-%m-%d')} {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} CPUs, {args.threads} threads, batch {args.batch}, "
           f"median of {args.steps} steps; OPENBLAS_CORETYPE="
