@@ -20,3 +20,17 @@ def _fresh_session():
     chainrule.clear_session()
     chainrule.set_random_seed(1234)
     yield
+
+
+KERNEL_PATHS = ["numpy"] + (["numba"] if chainrule.config.kernels() == "numba" else [])
+
+
+@pytest.fixture(params=KERNEL_PATHS)
+def each_kernel_path(request):
+    """Run a test once per kernel path: the NumPy reference and, when Numba is installed,
+    the compiled loops (`chainrule.config.set_kernels`). Modules whose numbers must hold on
+    every path use it with `pytestmark = pytest.mark.usefixtures("each_kernel_path")`."""
+    default = chainrule.config.kernels()
+    chainrule.config.set_kernels(request.param)
+    yield request.param
+    chainrule.config.set_kernels(default)

@@ -10,6 +10,8 @@ from chainrule.models import Sequential
 from .test_resnet50 import check_parity, load_record, summary_of
 from .test_vgg_architecture import describe
 
+pytestmark = pytest.mark.usefixtures("each_kernel_path")   # NumPy and Numba kernels
+
 ARCH = {
     "mobilenetv2_100_top_224": dict(include_top=True),
     "mobilenetv2_035_top_224": dict(include_top=True, alpha=0.35),

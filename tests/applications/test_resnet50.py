@@ -17,6 +17,8 @@ from chainrule.utils.file_utils import hash_file
 
 from .test_vgg_architecture import describe
 
+pytestmark = pytest.mark.usefixtures("each_kernel_path")   # NumPy and Numba kernels
+
 REFERENCE = Path(__file__).parents[1] / "fixtures" / "keras_resnet_mobilenet_reference.npz"
 
 

@@ -8,6 +8,8 @@ from chainrule.utils.file_utils import hash_file
 
 from .conftest import seeded_weights
 
+pytestmark = pytest.mark.usefixtures("each_kernel_path")   # NumPy and Numba kernels
+
 PARITY = [("vgg16_notop32", VGG16, dict(include_top=False)),
           ("vgg19_notop32", VGG19, dict(include_top=False)),
           ("vgg16_top32_c10", VGG16, dict(include_top=True, classes=10,

@@ -5,6 +5,8 @@ import pytest
 from chainrule.layers import Conv2D, Dense, Flatten, MaxPooling2D
 from chainrule.models import Sequential
 
+pytestmark = pytest.mark.usefixtures("each_kernel_path")   # NumPy and Numba kernels
+
 
 def small_cnn():
     return Sequential([

@@ -1,9 +1,12 @@
 """ReLU moved after max-pooling: exactly the numbers of the plain layer-by-layer stack."""
 import numpy as np
+import pytest
 
 from chainrule.autodiff.tensor import Tensor
 from chainrule.layers import AveragePooling2D, Conv2D, Dense, Flatten, MaxPooling2D
 from chainrule.models import Sequential, fusion
+
+pytestmark = pytest.mark.usefixtures("each_kernel_path")   # NumPy and Numba kernels
 
 
 def small_cnn():

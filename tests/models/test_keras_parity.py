@@ -12,6 +12,8 @@ from chainrule import losses, metrics, optimizers
 from chainrule.layers import BatchNormalization, Variable
 from tests.keras_fixtures import build_model, compile_model, reference, value, weights
 
+pytestmark = pytest.mark.usefixtures("each_kernel_path")   # NumPy and Numba kernels
+
 CASES = ["cnn_same_adam", "cnn_strided_rmsprop", "mlp_sgd_nesterov", "mlp_adamw_mse",
          "cnn_maxpool_same_sgd", "bn_adam", "extreme_logits"]
 

@@ -10,6 +10,8 @@ from chainrule.autodiff.gradcheck import check_grad
 from chainrule.autodiff.tensor import Tensor
 from chainrule.ops import conv
 
+pytestmark = pytest.mark.usefixtures("each_kernel_path")   # NumPy and Numba kernels
+
 
 def reference_conv2d(x, w, b=None, strides=(1, 1), padding="valid", dilation=(1, 1)):
     """Direct loops over output pixels and kernel taps; taps outside the input count as 0."""

@@ -8,6 +8,8 @@ from chainrule import ops
 from chainrule.autodiff.gradcheck import check_grad
 from chainrule.autodiff.tensor import Tensor
 
+pytestmark = pytest.mark.usefixtures("each_kernel_path")   # NumPy and Numba kernels
+
 
 def reference_pool2d(x, reduce, pool, strides, padding):
     """Direct loops over output pixels; each window is clipped to the real input."""
