@@ -178,23 +178,25 @@ class ImageDataGenerator:
         """Apply parameters from `draw_transform` to one (height, width, channels) image.
 
         Order, as in Keras: one affine warp (rotation, shift, shear, zoom; skipped when all are
-        the identity), channel shift, horizontal flip, vertical flip, brightness.
+        the identity), channel shift, horizontal flip, vertical flip, brightness. The warp
+        writes its output already flipped, which saves a copy through a reversed view; the
+        channel shift then comes after the flips, with Keras' pixels all the same, since it
+        shifts every pixel alike and clips to the whole image's range.
 
         Returns:
             A new array of `self.dtype`.
         """
         params = transform_parameters
         image = np.asarray(x, dtype=self.dtype)
-        out = transforms.apply_affine_transform(
-            image, params.get("theta", 0), params.get("tx", 0), params.get("ty", 0),
-            params.get("shear", 0), params.get("zx", 1), params.get("zy", 1),
-            fill_mode=self.fill_mode, cval=self.cval, order=self.interpolation_order)
+        flip = (bool(params.get("flip_vertical")), bool(params.get("flip_horizontal")))
+        matrix = transforms.affine_matrix(*(params.get(k, v) for k, v in _GEOMETRY.items()))
+        if matrix is None:
+            out = image[::-1 if flip[0] else 1, ::-1 if flip[1] else 1]
+        else:
+            out = transforms.warp(image, transforms.centered_matrix(matrix, *image.shape[:2]),
+                                  self.fill_mode, self.cval, self.interpolation_order, flip)
         if params.get("channel_shift_intensity") is not None:
             out = transforms.channel_shift(out, params["channel_shift_intensity"])
-        if params.get("flip_horizontal", False):
-            out = out[:, ::-1]
-        if params.get("flip_vertical", False):
-            out = out[::-1]
         if params.get("brightness") is not None:
             out = transforms.brightness_shift(out, params["brightness"])
         if isinstance(x, np.ndarray) and np.may_share_memory(out, x):
@@ -326,6 +328,10 @@ class ImageDataGenerator:
             shuffle=shuffle, seed=seed, save_to_dir=save_to_dir, save_prefix=save_prefix,
             save_format=save_format, subset=subset, interpolation=interpolation,
             validate_filenames=validate_filenames, dtype=self.dtype)
+
+
+# `affine_matrix`'s arguments in order, each with its identity value.
+_GEOMETRY = {"theta": 0, "tx": 0, "ty": 0, "shear": 0, "zx": 1, "zy": 1}
 
 
 def _uniform(rng: np.random.Generator, limit) -> float:

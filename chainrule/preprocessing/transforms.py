@@ -25,6 +25,8 @@ import numbers
 
 import numpy as np
 
+from chainrule.preprocessing import resample
+
 FILL_MODES = ("constant", "nearest", "reflect", "wrap")
 INTERPOLATION_ORDERS = (0, 1)
 
@@ -81,7 +83,7 @@ def centered_matrix(matrix: np.ndarray, height: int, width: int) -> np.ndarray:
 
 
 def warp(image: np.ndarray, matrix: np.ndarray, fill_mode: str = "nearest", cval: float = 0.0,
-         order: int = 1) -> np.ndarray:
+         order: int = 1, flip: tuple[bool, bool] = (False, False)) -> np.ndarray:
     """Resample an (H, W, C) image through an inverse (row, col) affine map, all channels at once.
 
     Args:
@@ -91,24 +93,17 @@ def warp(image: np.ndarray, matrix: np.ndarray, fill_mode: str = "nearest", cval
         fill_mode: One of 'constant', 'nearest', 'reflect', 'wrap' (see the module docstring).
         cval: Value for samples outside the image when `fill_mode='constant'`.
         order: 1 for bilinear interpolation, 0 for nearest neighbour.
+        flip: (vertical, horizontal): flip the output, bit for bit as `out[::-1]` and
+            `out[:, ::-1]` would, but for free (the output grid is walked backwards).
 
     Returns:
         A new array with the image's shape, float32 unless the image is float64.
     """
     _check_warp_args(image, fill_mode, order)
-    x = image if image.dtype in (np.float32, np.float64) else image.astype(np.float32)
-    height, width, channels = x.shape
-    rows, cols = _source_coordinates(np.asarray(matrix, dtype=np.float64), height, width)
-    outside = None
-    if fill_mode == "constant":
-        outside = (rows < 0) | (rows > height - 1) | (cols < 0) | (cols > width - 1)
-    out = np.empty_like(x)
-    out_planes = out.reshape(-1, channels).T  # a (C, H*W) view: writing it fills `out`
-    sample = _sample_nearest if order == 0 else _sample_bilinear
-    sample(_padded_planes(x), (height + 1, width + 1), _clamp(rows, height, fill_mode),
-           _clamp(cols, width, fill_mode), out_planes)
-    if outside is not None:
-        np.copyto(out_planes, x.dtype.type(cval), where=outside)
+    dtype = image.dtype if image.dtype in (np.float32, np.float64) else np.dtype(np.float32)
+    out = np.empty(image.shape, dtype)
+    resample.sample(image, np.asarray(matrix, dtype=np.float64), fill_mode, cval, order, out,
+                    flip)
     return out
 
 
@@ -134,98 +129,6 @@ def check_interpolation_order(order: int) -> int:
         raise ValueError("`interpolation_order` must be 0 (nearest) or 1 (bilinear). "
                          f"Received: interpolation_order={order!r}")
     return order
-
-
-def _source_coordinates(matrix: np.ndarray, height: int, width: int):
-    """Input row and column of every output pixel, flattened; summed in scipy's order."""
-    r = np.arange(height, dtype=np.float64)[:, None]
-    c = np.arange(width, dtype=np.float64)[None, :]
-    rows = r * matrix[0, 0] + c * matrix[0, 1]
-    rows += matrix[0, 2]
-    cols = r * matrix[1, 0] + c * matrix[1, 1]
-    cols += matrix[1, 2]
-    return rows.ravel(), cols.ravel()
-
-
-def _clamp(coords: np.ndarray, n: int, fill_mode: str) -> np.ndarray:
-    """Fold sample positions like scipy's boundary mode, then clamp them into [0, n - 1].
-
-    After folding, 'reflect' can leave positions in (-1, 0) or (n - 1, n), where scipy reads the
-    edge sample twice; clamping gives the same value. 'constant' is clamped here and masked later.
-    """
-    if fill_mode in ("reflect", "wrap") and n > 1:
-        outside = (coords < 0) | (coords > n - 1)
-        if outside.any():
-            folded = _reflect(coords, n) if fill_mode == "reflect" else _wrap(coords, n)
-            coords = np.where(outside, folded, coords)
-    return np.clip(coords, 0, n - 1, out=coords)  # in place: the caller is done with raw values
-
-
-def _reflect(coords: np.ndarray, n: int) -> np.ndarray:
-    """Half-sample symmetric extension: period 2n, mirrored about -0.5 and n - 0.5."""
-    folded = np.mod(coords, 2 * n)
-    return np.where(folded >= n, 2 * n - 1 - folded, folded)
-
-
-def _wrap(coords: np.ndarray, n: int) -> np.ndarray:
-    """scipy's legacy 'wrap' (period n - 1), with its exact arithmetic for each side."""
-    period = n - 1
-    below = coords + period * (np.trunc(-coords / period) + 1)
-    above = coords - period * np.trunc(coords / period)
-    return np.where(coords < 0, below, above)
-
-
-def _padded_planes(x: np.ndarray) -> np.ndarray:
-    """Channel planes with the last row and column repeated, flattened to 1-D.
-
-    The +1 neighbours of any clamped position then exist (their weight there is 0, as in
-    scipy), and a shifted slice `planes[k:]` of the 1-D array is still contiguous, which keeps
-    `np.take` from copying it.
-    """
-    height, width, channels = x.shape
-    planes = np.empty((channels, height + 1, width + 1), dtype=x.dtype)
-    planes[:, :height, :width] = x.transpose(2, 0, 1)
-    planes[:, height, :width] = planes[:, height - 1, :width]
-    planes[:, :, width] = planes[:, :, width - 1]
-    return planes.reshape(-1)
-
-
-def _pixel_index(rows, cols, padded_shape: tuple[int, int], channels: int) -> np.ndarray:
-    """(C, n) positions of integer (rows, cols) in the flat planes, one row per channel."""
-    index = rows * padded_shape[1]
-    index += cols
-    plane = padded_shape[0] * padded_shape[1]
-    return index + np.arange(0, channels * plane, plane)[:, None]
-
-
-def _sample_nearest(planes, padded_shape, rows, cols, out) -> None:
-    """Order 0: round half up (scipy's `floor(c + 0.5)`); positions are >= 0, so astype floors."""
-    rows += 0.5
-    cols += 0.5
-    index = _pixel_index(rows.astype(np.intp), cols.astype(np.intp), padded_shape, out.shape[0])
-    out[...] = np.take(planes, index, mode="clip")  # in range by construction; see below
-
-
-def _sample_bilinear(planes, padded_shape, rows, cols, out) -> None:
-    """Order 1: gather the four neighbours, two horizontal lerps, one vertical lerp."""
-    top, left = rows.astype(np.intp), cols.astype(np.intp)  # positions are >= 0: this floors
-    rows -= top
-    cols -= left
-    frac_r, frac_c = rows.astype(planes.dtype), cols.astype(planes.dtype)
-    index = _pixel_index(top, left, padded_shape, out.shape[0])
-    stride = padded_shape[1]
-    # The indices are in range by construction; mode="clip" skips take's error checks (~25%).
-    a, b, c, d = (np.take(planes[shift:], index, mode="clip")
-                  for shift in (0, 1, stride, stride + 1))
-    b -= a
-    b *= frac_c
-    b += a  # top edge: a + (b - a) * frac_c
-    d -= c
-    d *= frac_c
-    d += c  # bottom edge
-    d -= b
-    d *= frac_r
-    np.add(b, d, out=out)
 
 
 def apply_affine_transform(x: np.ndarray, theta: float = 0, tx: float = 0, ty: float = 0,

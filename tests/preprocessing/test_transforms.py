@@ -34,7 +34,7 @@ def _case(case: str):
 
 
 @pytest.mark.parametrize("case", WARP_CASES)
-def test_warp_matches_keras_on_square_images(case):
+def test_warp_matches_keras_on_square_images(case, each_kernel_path):
     image, generator, params, expected = _case(case)
     geometry = {k: v for k, v in params.items() if k in GEOMETRY_KEYS}
     out = transforms.apply_affine_transform(

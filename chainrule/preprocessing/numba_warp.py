@@ -1,0 +1,74 @@
+"""Compiled warp loop for fill modes 'nearest' and 'constant' (needs Numba; optional).
+
+It does exactly what `resample.sample` does for those two modes, operation for operation
+(float64 positions summed in scipy's order, the clamped +1 neighbour, lerps in the image's
+dtype), so the pixels are bit-identical; `resample` stays the readable reference and the tests
+compare the two. 'reflect' and 'wrap' fold positions with NumPy's float `mod`/`trunc`
+arithmetic and stay on the NumPy path.
+
+The loop works an output row at a time: first each pixel's four source offsets and two
+fractions, then one pass per channel along the row. Looping over the 3 channels innermost
+instead makes LLVM set up a loop of unknown trip count 3 for every pixel, which cost more than
+the arithmetic (a plain 3-D copy written that way runs 15x slower than a flat one).
+
+Like the conv and pooling loops (`chainrule.ops.numba_kernels`), it releases the GIL, so the
+image iterators' worker threads warp in parallel; it is compiled on first use and cached on disk,
+and `chainrule.config.set_kernels('numpy')` switches it off.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(nogil=True, cache=True)
+def warp(x, matrix, out, order, constant, cval, flip_rows, flip_cols):  # pragma: no cover
+    """out[i, j] = x sampled at matrix @ (i, j, 1); x and out are C-contiguous, same shape and
+    float dtype.
+
+    `constant`: positions outside [0, n - 1] on either axis give `cval`; otherwise they are
+    clamped ('nearest'). `flip_rows`/`flip_cols` walk the output grid backwards.
+    """
+    height, width, channels = x.shape
+    src, dst = x.reshape(-1), out.reshape(-1)
+    offsets = np.empty((4, width), np.intp)  # flat offsets of the 2x2 neighbours, channel 0
+    fracs = np.empty((2, width), out.dtype)  # row and column fractions, rounded to the dtype
+    outside = np.zeros(width, np.bool_)
+    for i in range(height):
+        r = float(height - 1 - i) if flip_rows else float(i)
+        _row_sources(x.shape, matrix, r, flip_cols, order, constant, offsets, fracs, outside)
+        base = i * width * channels
+        for k in range(channels):
+            for j in range(width):
+                a, b = src[offsets[0, j] + k], src[offsets[1, j] + k]
+                c, d = src[offsets[2, j] + k], src[offsets[3, j] + k]
+                upper = a + (b - a) * fracs[1, j]
+                lower = c + (d - c) * fracs[1, j]
+                value = a if order == 0 else upper + (lower - upper) * fracs[0, j]
+                dst[base + j * channels + k] = cval if outside[j] else value
+
+
+@njit(nogil=True, cache=True)
+def _row_sources(shape, matrix, r, flip_cols, order, constant, offsets, fracs,
+                 outside):  # pragma: no cover
+    """Fill offsets, fracs and outside for output row `r` (see `warp`)."""
+    height, width, channels = shape
+    for j in range(width):
+        c = float(width - 1 - j) if flip_cols else float(j)
+        row = r * matrix[0, 0] + c * matrix[0, 1]
+        row += matrix[0, 2]
+        col = r * matrix[1, 0] + c * matrix[1, 1]
+        col += matrix[1, 2]
+        outside[j] = constant and (row < 0 or row > height - 1 or col < 0 or col > width - 1)
+        row = min(max(row, 0.0), height - 1.0)
+        col = min(max(col, 0.0), width - 1.0)
+        if order == 0:  # round half up, as scipy; the sample is then the top-left neighbour
+            row, col = np.floor(row + 0.5), np.floor(col + 0.5)
+        top, left = int(np.floor(row)), int(np.floor(col))
+        fracs[0, j] = row - top
+        fracs[1, j] = col - left
+        bottom, right = min(top + 1, height - 1), min(left + 1, width - 1)
+        offsets[0, j] = (top * width + left) * channels
+        offsets[1, j] = (top * width + right) * channels
+        offsets[2, j] = (bottom * width + left) * channels
+        offsets[3, j] = (bottom * width + right) * channels

@@ -1,0 +1,95 @@
+"""The fast warp (`resample`, and the Numba loop in `numba_warp`) against the plain reference.
+
+Equality is exact: both compute the same float64 positions and the same lerps in the image's
+dtype, only laid out differently, so any difference is a bug, not rounding.
+"""
+import threading
+
+import numpy as np
+import pytest
+
+from chainrule.preprocessing import resample, transforms
+from chainrule.preprocessing.image import ImageDataGenerator
+from tests.preprocessing.warp_reference import reference_warp
+
+SHAPES = [(23, 17, 3), (9, 9, 1), (1, 6, 1), (5, 1, 2), (8, 12, 4), (6, 7, 5), (2, 2, 3)]
+
+
+def _random_matrix(rng, height: int, width: int) -> np.ndarray:
+    """A rotation, shift, shear and zoom large enough to sample well outside the image."""
+    matrix = transforms.affine_matrix(
+        theta=rng.uniform(-60, 60), tx=rng.uniform(-5, 5), ty=rng.uniform(-5, 5),
+        shear=rng.uniform(-20, 20), zx=rng.uniform(0.6, 1.5), zy=rng.uniform(0.6, 1.5))
+    return transforms.centered_matrix(matrix, height, width)
+
+
+def _flipped(image: np.ndarray, flip: tuple[bool, bool]) -> np.ndarray:
+    return image[::-1 if flip[0] else 1, ::-1 if flip[1] else 1]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.uint8])
+@pytest.mark.parametrize("order", [0, 1])
+@pytest.mark.parametrize("fill_mode", transforms.FILL_MODES)
+def test_warp_equals_the_reference_exactly(rng, each_kernel_path, fill_mode, order, dtype):
+    for shape in SHAPES:
+        x = (rng.random(shape) * 255).astype(dtype)
+        for flip in [(False, False), (True, False), (False, True), (True, True)]:
+            matrix = _random_matrix(rng, *shape[:2])
+            out = transforms.warp(x, matrix, fill_mode, -1.5, order, flip=flip)
+            expected = _flipped(reference_warp(x, matrix, fill_mode, -1.5, order), flip)
+            assert out.dtype == expected.dtype
+            np.testing.assert_array_equal(out, expected, err_msg=f"{shape} flip={flip}")
+
+
+def test_lecture_sized_image_equals_the_reference(rng, each_kernel_path):
+    x = rng.random((150, 150, 3)).astype(np.float32)
+    matrix = _random_matrix(rng, 150, 150)
+    np.testing.assert_array_equal(transforms.warp(x, matrix, "nearest"),
+                                  reference_warp(x, matrix, "nearest", 0.0, 1))
+
+
+@pytest.mark.parametrize("fill_mode", ["nearest", "reflect"])
+def test_bands_and_unkept_buffers_change_nothing(rng, monkeypatch, fill_mode):
+    x = rng.random((31, 29, 3)).astype(np.float32)
+    matrix = _random_matrix(rng, 31, 29)
+    whole = transforms.warp(x, matrix, fill_mode)
+    monkeypatch.setattr(resample, "BAND_PIXELS", 100)   # 3 rows a band, the last one short
+    monkeypatch.setattr(resample, "KEEP_BYTES", 1000)   # most buffers made fresh each time
+    monkeypatch.setattr(resample, "_compiled", lambda fill_mode: None)
+    np.testing.assert_array_equal(transforms.warp(x, matrix, fill_mode), whole)
+
+
+def test_threads_get_their_own_buffers(rng, each_kernel_path):
+    images = rng.random((8, 40, 30, 3)).astype(np.float32)
+    matrices = [_random_matrix(rng, 40, 30) for _ in images]
+    expected = [transforms.warp(x, m) for x, m in zip(images, matrices)]
+    results = {}
+
+    def work(k):
+        for _ in range(5):
+            for i in range(k, len(images), 4):
+                results[i] = transforms.warp(images[i], matrices[i])
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for i, out in enumerate(expected):
+        np.testing.assert_array_equal(results[i], out)
+
+
+def test_compiled_loop_serves_only_nearest_and_constant(each_kernel_path):
+    served = {mode for mode in transforms.FILL_MODES if resample._compiled(mode) is not None}
+    assert served == (set() if each_kernel_path == "numpy" else {"nearest", "constant"})
+
+
+def test_apply_transform_flips_inside_the_warp_as_keras_flips_after_it(rng, each_kernel_path):
+    gen = ImageDataGenerator(fill_mode="constant", cval=0.5)
+    x = rng.random((12, 12, 3)).astype(np.float32)
+    params = {"theta": 20.0, "tx": 1.5, "zx": 1.1, "flip_horizontal": True,
+              "flip_vertical": True, "channel_shift_intensity": 0.3}
+    warped = transforms.apply_affine_transform(x, theta=20.0, tx=1.5, zx=1.1,
+                                               fill_mode="constant", cval=0.5)
+    keras_order = transforms.channel_shift(warped, 0.3)[::-1, ::-1]
+    np.testing.assert_array_equal(gen.apply_transform(x, params), keras_order)
