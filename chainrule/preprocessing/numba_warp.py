@@ -7,9 +7,10 @@ compare the two. 'reflect' and 'wrap' fold positions with NumPy's float `mod`/`t
 arithmetic and stay on the NumPy path.
 
 The loop works an output row at a time: first each pixel's four source offsets and two
-fractions, then one pass per channel along the row. Looping over the 3 channels innermost
-instead makes LLVM set up a loop of unknown trip count 3 for every pixel, which cost more than
-the arithmetic (a plain 3-D copy written that way runs 15x slower than a flat one).
+fractions, then the values, with the channel loop inside the pixel loop. That inner loop has a
+trip count of 3 in practice, and LLVM makes it fast only when it knows the count: a plain 3-D
+copy with an inner loop of unknown length 3 runs 15x slower than a flat one. So the common case,
+3 channels, is passed as the constant 3.
 
 Like the conv and pooling loops (`chainrule.ops.numba_kernels`), it releases the GIL, so the
 image iterators' worker threads warp in parallel; it is compiled on first use and cached on disk,
@@ -37,15 +38,11 @@ def warp(x, matrix, out, order, constant, cval, flip_rows, flip_cols):  # pragma
     for i in range(height):
         r = float(height - 1 - i) if flip_rows else float(i)
         _row_sources(x.shape, matrix, r, flip_cols, order, constant, offsets, fracs, outside)
-        base = i * width * channels
-        for k in range(channels):
-            for j in range(width):
-                a, b = src[offsets[0, j] + k], src[offsets[1, j] + k]
-                c, d = src[offsets[2, j] + k], src[offsets[3, j] + k]
-                upper = a + (b - a) * fracs[1, j]
-                lower = c + (d - c) * fracs[1, j]
-                value = a if order == 0 else upper + (lower - upper) * fracs[0, j]
-                dst[base + j * channels + k] = cval if outside[j] else value
+        row = dst[i * width * channels:(i + 1) * width * channels]
+        if channels == 3:  # a constant count lets LLVM unroll the channel loop: ~15% faster
+            _row_values(src, offsets, fracs, outside, order, cval, 3, row)
+        else:
+            _row_values(src, offsets, fracs, outside, order, cval, channels, row)
 
 
 @njit(nogil=True, cache=True)
@@ -53,18 +50,20 @@ def _row_sources(shape, matrix, r, flip_cols, order, constant, offsets, fracs,
                  outside):  # pragma: no cover
     """Fill offsets, fracs and outside for output row `r` (see `warp`)."""
     height, width, channels = shape
+    m00, m01, m02 = matrix[0, 0], matrix[0, 1], matrix[0, 2]  # locals: the stores below
+    m10, m11, m12 = matrix[1, 0], matrix[1, 1], matrix[1, 2]  # might alias `matrix`
     for j in range(width):
         c = float(width - 1 - j) if flip_cols else float(j)
-        row = r * matrix[0, 0] + c * matrix[0, 1]
-        row += matrix[0, 2]
-        col = r * matrix[1, 0] + c * matrix[1, 1]
-        col += matrix[1, 2]
+        row = r * m00 + c * m01
+        row += m02
+        col = r * m10 + c * m11
+        col += m12
         outside[j] = constant and (row < 0 or row > height - 1 or col < 0 or col > width - 1)
         row = min(max(row, 0.0), height - 1.0)
         col = min(max(col, 0.0), width - 1.0)
         if order == 0:  # round half up, as scipy; the sample is then the top-left neighbour
-            row, col = np.floor(row + 0.5), np.floor(col + 0.5)
-        top, left = int(np.floor(row)), int(np.floor(col))
+            row, col = float(int(row + 0.5)), float(int(col + 0.5))
+        top, left = int(row), int(col)  # row, col >= 0: truncation floors
         fracs[0, j] = row - top
         fracs[1, j] = col - left
         bottom, right = min(top + 1, height - 1), min(left + 1, width - 1)
@@ -72,3 +71,17 @@ def _row_sources(shape, matrix, r, flip_cols, order, constant, offsets, fracs,
         offsets[1, j] = (top * width + right) * channels
         offsets[2, j] = (bottom * width + left) * channels
         offsets[3, j] = (bottom * width + right) * channels
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _row_values(src, offsets, fracs, outside, order, cval, channels, row):  # pragma: no cover
+    """One output row: for each pixel, two horizontal lerps and a vertical one per channel."""
+    for j in range(offsets.shape[1]):
+        frac_r, frac_c = fracs[0, j], fracs[1, j]
+        for k in range(channels):
+            a, b = src[offsets[0, j] + k], src[offsets[1, j] + k]
+            c, d = src[offsets[2, j] + k], src[offsets[3, j] + k]
+            upper = a + (b - a) * frac_c
+            lower = c + (d - c) * frac_c
+            value = a if order == 0 else upper + (lower - upper) * frac_r
+            row[j * channels + k] = cval if outside[j] else value
