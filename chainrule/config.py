@@ -16,7 +16,7 @@ _EPSILON = 1e-7
 _IMAGE_DATA_FORMAT = "channels_last"
 _OP_THREADS = min(2, os.cpu_count() or 1)
 _KERNELS: str | None = None     # 'numba' or 'numpy'; decided on first use
-_BUFFER_POOL_BYTES = 2 << 30
+_BUFFER_POOL_BYTES = 512 << 20
 _seed_sequence = np.random.SeedSequence()
 
 
@@ -99,7 +99,7 @@ def set_kernels(value: str) -> None:
 
 
 def buffer_pool_bytes() -> int:
-    """Most bytes of activation/gradient buffers kept for reuse across steps (default 2 GiB)."""
+    """Most bytes of activation/gradient buffers kept for reuse across steps (default 512 MiB)."""
     return _BUFFER_POOL_BYTES
 
 

@@ -10,7 +10,10 @@ A pooled array is free again when nothing but the pool refers to it: no Tensor, 
 cache, no view (a view keeps its base alive) and no user variable. That is read from the
 reference count, so a buffer still in use is never handed out twice, whoever holds it.
 Only arrays of at least `MIN_BYTES` are pooled (smaller ones are cheap to allocate), and the
-pool keeps at most `config.buffer_pool_bytes()`; past that, free buffers are let go first.
+pool keeps at most `config.buffer_pool_bytes()`: past that, buffers unused for a few steps
+(another batch shape, say) are let go, and if that is not enough the new array is simply
+not pooled. The default, 512 MiB, holds the lecture CNNs' big buffers with a peak memory
+below PyTorch's.
 """
 from __future__ import annotations
 
@@ -22,12 +25,15 @@ import numpy as np
 from chainrule import config
 
 MIN_BYTES = 1 << 20
-_buffers: dict[tuple, list[np.ndarray]] = {}
+STALE = 64                   # requests since its last use after which a free buffer may go
+_buffers: dict[tuple, list[list]] = {}   # (shape, dtype) -> [[array, last use], ...]
+_clock = 0                   # counts requests
 _lock = threading.Lock()
 
 
 def empty(shape, dtype, xp=np) -> np.ndarray:
     """An uninitialised array like `xp.empty(shape, dtype)`, reused from an earlier step."""
+    global _clock
     dtype = np.dtype(dtype)
     nbytes = int(np.prod(shape)) * dtype.itemsize
     budget = config.buffer_pool_bytes()
@@ -35,20 +41,22 @@ def empty(shape, dtype, xp=np) -> np.ndarray:
         return xp.empty(shape, dtype)
     key = (tuple(shape), dtype.str)
     with _lock:
-        bucket = _buffers.get(key, [])
-        for i in range(len(bucket)):
-            if _is_free(bucket, i):
-                return bucket[i]
-        _make_room(nbytes, budget)
+        _clock += 1
+        for entry in _buffers.get(key, ()):
+            if _is_free(entry):
+                entry[1] = _clock
+                return entry[0]
+        if not _make_room(nbytes, budget):
+            return np.empty(shape, dtype)         # the pool is full of buffers in use
         array = np.empty(shape, dtype)
-        _buffers.setdefault(key, []).append(array)
+        _buffers.setdefault(key, []).append([array, _clock])
         return array
 
 
 def pooled_bytes() -> int:
     """Bytes the pool holds now, free or in use."""
     with _lock:
-        return sum(a.nbytes for bucket in _buffers.values() for a in bucket)
+        return _held()
 
 
 def clear() -> None:
@@ -57,27 +65,37 @@ def clear() -> None:
         _buffers.clear()
 
 
-def _make_room(nbytes: int, budget: int) -> None:
-    """Drop free buffers until `nbytes` more fit in the budget (buffers in use stay)."""
-    held = sum(a.nbytes for bucket in _buffers.values() for a in bucket)
+def _held() -> int:
+    return sum(entry[0].nbytes for bucket in _buffers.values() for entry in bucket)
+
+
+def _make_room(nbytes: int, budget: int) -> bool:
+    """Drop free buffers unused for `STALE` requests until `nbytes` more fit; did they?
+
+    Buffers used in the last few steps stay even when the budget is short: dropping them
+    would only make the next step allocate (and page-fault) them again.
+    """
+    held = _held()
     for key in list(_buffers):
-        if held + nbytes <= budget:
-            return
-        bucket = _buffers[key]
-        for i in reversed(range(len(bucket))):
-            if held + nbytes > budget and _is_free(bucket, i):
-                held -= bucket.pop(i).nbytes
-        if not bucket:
+        keep = []
+        for entry in _buffers[key]:
+            if held + nbytes > budget and entry[1] < _clock - STALE and _is_free(entry):
+                held -= entry[0].nbytes                 # dropped: not kept
+            else:
+                keep.append(entry)
+        _buffers[key] = keep
+        if not keep:
             del _buffers[key]
+    return held + nbytes <= budget
 
 
-def _references(bucket: list, i: int) -> int:
-    return sys.getrefcount(bucket[i])
+def _references(entry: list) -> int:
+    return sys.getrefcount(entry[0])
 
 
-def _is_free(bucket: list, i: int) -> bool:
-    """Is the pool's list the only holder of bucket[i]? (Python's own count, no guessing.)"""
-    return _references(bucket, i) == _ONLY_THE_POOL
+def _is_free(entry: list) -> bool:
+    """Is the pool's entry the only holder of its array? (Python's own count, no guessing.)"""
+    return _references(entry) == _ONLY_THE_POOL
 
 
-_ONLY_THE_POOL = _references([np.empty(1)], 0)   # the same call on an array no one else holds
+_ONLY_THE_POOL = _references([np.empty(1), 0])   # the same call on an array no one else holds

@@ -45,13 +45,23 @@ def test_small_arrays_and_a_zero_budget_bypass_the_pool(fresh_pool):
     assert buffers.pooled_bytes() == 0
 
 
-def test_over_budget_free_buffers_are_dropped_and_used_ones_kept(fresh_pool):
+def test_over_budget_stale_free_buffers_go_and_buffers_in_use_stay(fresh_pool, monkeypatch):
     nbytes = int(np.prod(BIG)) * 4
     fresh_pool(2 * nbytes)
     kept = buffers.empty(BIG, np.float32)
     buffers.empty(BIG, np.float32)                  # released at once
-    other = buffers.empty((1024, 512, 2), np.float32)   # needs room: the free one goes
+    monkeypatch.setattr(buffers, "STALE", 0)        # any earlier request counts as stale
+    other = buffers.empty((1024, 512), np.float32)   # needs room: the free one goes
     assert buffers.pooled_bytes() == kept.nbytes + other.nbytes
+
+
+def test_a_recently_used_free_buffer_stays_and_the_new_array_is_not_pooled(fresh_pool):
+    nbytes = int(np.prod(BIG)) * 4
+    fresh_pool(nbytes)
+    buffers.empty(BIG, np.float32)                  # free, but used a moment ago
+    other = buffers.empty((1024, 512), np.float32)
+    assert buffers.pooled_bytes() == nbytes
+    assert buffers.empty((1024, 512), np.float32) is not other   # never pooled
 
 
 def test_training_with_and_without_the_pool_gives_the_same_weights(fresh_pool):
