@@ -49,31 +49,30 @@ def im2col(x, cols, sh, sw, dh, dw, top, left):  # pragma: no cover - compiled
 
 @njit(nogil=True, cache=True)
 def col2im(cols, gx, sh, sw, dh, dw, top, left):  # pragma: no cover - compiled
-    """gx = 0, then gx[n, i*sh + a*dh - top, j*sw + b*dw - left, :] += cols[n, i, j, a, b, :].
+    """gx[n, i*sh + a*dh - top, j*sw + b*dw - left, :] summed over cols[n, i, j, a, b, :].
 
-    Runs of kw*C values are added at once when dw == 1, as in `im2col`.
+    One input row at a time (it stays in L1 while the kh*kw offsets are added into it),
+    offsets in (a, b) order from zero, exactly as `Conv2D._col2im` adds its slices: each
+    pixel sums the same numbers in the same order, so both paths agree bit for bit.
     """
     n_img, h, w, c = gx.shape
     oh, ow, kh, kw = cols.shape[1:5]
-    flat_gx, flat_cols = gx.reshape(n_img, h, w * c), cols.reshape(n_img, oh, ow, kh, kw * c)
-    gx[...] = 0
+    rows_gx = gx.reshape(n_img, h, w * c)
     for n in range(n_img):
-        for i in range(oh):
+        for r in range(h):
+            row = rows_gx[n, r]
+            row[:] = 0
             for a in range(kh):
-                r = i * sh + a * dh - top
-                if r < 0 or r >= h:
+                di = r + top - a * dh                  # = i * sh for the output row i
+                if di < 0 or di % sh != 0 or di // sh >= oh:
                     continue
-                for j in range(ow):
-                    q0 = j * sw - left
-                    if dw == 1 and q0 >= 0 and q0 + kw <= w:
-                        for t in range(kw * c):
-                            flat_gx[n, r, q0 * c + t] += flat_cols[n, i, j, a, t]
-                        continue
-                    for b in range(kw):
-                        q = q0 + b * dw
+                i = di // sh
+                for b in range(kw):
+                    for j in range(ow):
+                        q = j * sw + b * dw - left
                         if 0 <= q < w:
                             for k in range(c):
-                                gx[n, r, q, k] += cols[n, i, j, a, b, k]
+                                row[q * c + k] += cols[n, i, j, a, b, k]
 
 
 @njit(nogil=True, cache=True)
@@ -109,49 +108,88 @@ def max_pool(x, y, ph, pw, sh, sw, top, left):  # pragma: no cover - compiled
 def max_pool_grad(x, y, gy, gx, ph, pw, sh, sw, top, left, tiles):  # pragma: no cover
     """`MaxPool2D._route`: each window's gradient goes to its first pixel equal to y.
 
-    Per output row: first find each window's offset of its first maximum (`first`, a row of
-    int32 that stays in cache), then write the gradient rows. When windows tile the input,
-    every pixel is written exactly once and gx needs no zero-fill first. Both inner loops
-    are branch-free selects along contiguous channels, so they vectorise.
+    First every window's offset of its first maximum (`_first_maxima`), then the gradient,
+    one input row at a time with the offsets in (a, b) order as `_route` adds its slices,
+    so overlapping windows sum in the same order on both paths. When windows tile the
+    input, every pixel is written once and gx needs no zero-fill first.
+    """
+    n_img, h, w, c = x.shape
+    oh, ow = y.shape[1:3]
+    first = _first_maxima(x, y, ph, pw, sh, sw, top, left)
+    rows_gy, rows_gx = gy.reshape(n_img, oh, ow * c), gx.reshape(n_img, h, w * c)
+    for n in range(n_img):
+        for r in range(h):
+            row = rows_gx[n, r]
+            if not tiles:
+                row[:] = 0
+            for a in range(ph):
+                di = r + top - a                        # = i * sh for the window row i
+                if di < 0 or di % sh != 0 or di // sh >= oh:
+                    continue
+                i = di // sh
+                for b in range(pw):
+                    offset = a * pw + b
+                    for j in range(ow):
+                        q = j * sw + b - left
+                        if 0 <= q < w:
+                            for k in range(c):
+                                hit = first[n, i, j * c + k] == offset
+                                g = rows_gy[n, i, j * c + k] if hit else 0
+                                if tiles:
+                                    row[q * c + k] = g
+                                else:
+                                    row[q * c + k] += g
+
+
+@njit(nogil=True, cache=True)
+def _first_maxima(x, y, ph, pw, sh, sw, top, left):  # pragma: no cover - compiled
+    """(n, OH, OW*C) int32: the row-major offset of each window's first pixel equal to y.
+
+    As on the NumPy path, padding counts as -inf pixels (a window of -inf may thus point
+    at padding, and its gradient is dropped) and -1 marks a window where nothing equals y
+    (NaN), whose gradient goes nowhere. Inner loops are branch-free selects along
+    contiguous channels, so they vectorise.
     """
     n_img, h, w, c = x.shape
     oh, ow = y.shape[1:3]
     rows_x, rows_y = x.reshape(n_img, h, w * c), y.reshape(n_img, oh, ow * c)
-    rows_gy, rows_gx = gy.reshape(n_img, oh, ow * c), gx.reshape(n_img, h, w * c)
-    first = np.empty(ow * c, np.int32)
-    if not tiles:
-        gx[...] = 0
+    first = np.full((n_img, oh, ow * c), -1, np.int32)
     for n in range(n_img):
         for i in range(oh):
-            first[:] = -1
-            _scan_windows(rows_x[n], rows_y[n, i], first, i, ph, pw, sh, sw, top, left, c,
-                          True, rows_gy[n, i], rows_gx[n], tiles)
-            _scan_windows(rows_x[n], rows_y[n, i], first, i, ph, pw, sh, sw, top, left, c,
-                          False, rows_gy[n, i], rows_gx[n], tiles)
-
-
-@njit(nogil=True, cache=True, inline="always")
-def _scan_windows(x, y, first, i, ph, pw, sh, sw, top, left, c, find, gy, gx,
-                  tiles):  # pragma: no cover - compiled
-    """One output row's windows: find each first maximum (`find`), or route gy to it."""
-    h, ow = x.shape[0], len(y) // c
-    w = x.shape[1] // c
-    for a in range(ph):
-        r = i * sh + a - top
-        if r < 0 or r >= h:
-            continue
-        for b in range(pw):
-            offset = np.int32(a * pw + b)
-            for j in range(ow):
-                q = j * sw + b - left
-                if q < 0 or q >= w:
+            found, best = first[n, i], rows_y[n, i]
+            for a in range(ph):
+                r = i * sh + a - top
+                if r < 0 or r >= h:
                     continue
+                for b in range(pw):
+                    offset = np.int32(a * pw + b)
+                    for j in range(ow):
+                        q = j * sw + b - left
+                        if 0 <= q < w:
+                            for k in range(c):
+                                o = j * c + k
+                                is_first = found[o] < 0 and rows_x[n, r, q * c + k] == best[o]
+                                found[o] = offset if is_first else found[o]
+    if top or left:                                  # padding before: -inf windows may hit it
+        _first_with_padding(rows_x, rows_y, first, ph, pw, sh, sw, top, left, c)
+    return first
+
+
+@njit(nogil=True, cache=True)
+def _first_with_padding(rows_x, rows_y, first, ph, pw, sh, sw, top, left, c):  # pragma: no cover
+    """Redo the search for windows of -inf that reach into padding (a few border windows)."""
+    n_img, h, oh = rows_x.shape[0], rows_x.shape[1], rows_y.shape[1]
+    w, ow = rows_x.shape[2] // c, rows_y.shape[2] // c
+    for n in range(n_img):
+        for i in range(oh):
+            for j in range(ow):
+                if i * sh >= top and j * sw >= left:
+                    continue                             # no padding before this window
                 for k in range(c):
-                    o, p = j * c + k, q * c + k
-                    if find:
-                        is_first = first[o] < 0 and x[r, p] == y[o]
-                        first[o] = offset if is_first else first[o]
-                    elif tiles:
-                        gx[r, p] = gy[o] if first[o] == offset else 0
-                    else:
-                        gx[r, p] += gy[o] if first[o] == offset else 0
+                    o = j * c + k
+                    if rows_y[n, i, o] != -np.inf:
+                        continue
+                    for offset in range(ph * pw - 1, -1, -1):   # ends on the first match
+                        r, q = i * sh + offset // pw - top, j * sw + offset % pw - left
+                        if not (0 <= r < h and 0 <= q < w) or rows_x[n, r, q * c + k] == -np.inf:
+                            first[n, i, o] = offset
