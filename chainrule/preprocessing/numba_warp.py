@@ -2,9 +2,10 @@
 
 It does exactly what `resample.sample` does for those two modes, operation for operation
 (float64 positions summed in scipy's order, the clamped +1 neighbour, lerps in the image's
-dtype), so the pixels are bit-identical; `resample` stays the readable reference and the tests
-compare the two. 'reflect' and 'wrap' fold positions with NumPy's float `mod`/`trunc`
-arithmetic and stay on the NumPy path.
+dtype), so the pixels are bit-identical; the tests hold both to the plain reference in
+tests/preprocessing/warp_reference.py. It is about twice as fast as the NumPy path (one pass
+over the output instead of ~25 over whole-image temporaries and four gathers). 'reflect' and
+'wrap' fold positions with NumPy's float `mod`/`trunc` arithmetic and stay on the NumPy path.
 
 The loop works an output row at a time: first each pixel's four source offsets and two
 fractions, then the values, with the channel loop inside the pixel loop. That inner loop has a
