@@ -16,6 +16,7 @@ _EPSILON = 1e-7
 _IMAGE_DATA_FORMAT = "channels_last"
 _OP_THREADS = min(2, os.cpu_count() or 1)
 _KERNELS: str | None = None     # 'numba' or 'numpy'; decided on first use
+_KERNELS_REQUESTED = False      # named by set_kernels or CHAINRULE_KERNELS, not defaulted
 _BUFFER_POOL_BYTES = 512 << 20
 _seed_sequence = np.random.SeedSequence()
 
@@ -75,19 +76,26 @@ def kernels() -> str:
     environment variable CHAINRULE_KERNELS is not 'numpy'. Both give the same numbers; the
     NumPy code is the readable reference and the compiled loops are 3-10x faster glue.
     """
-    global _KERNELS
+    global _KERNELS, _KERNELS_REQUESTED
     if _KERNELS is None:
         import importlib.util
 
         wanted = os.environ.get("CHAINRULE_KERNELS", "numba")
         have = importlib.util.find_spec("numba") is not None
         _KERNELS = "numba" if wanted == "numba" and have else "numpy"
+        _KERNELS_REQUESTED = "CHAINRULE_KERNELS" in os.environ
     return _KERNELS
+
+
+def kernels_requested() -> bool:
+    """Were the kernels named (set_kernels, CHAINRULE_KERNELS) rather than defaulted?"""
+    kernels()
+    return _KERNELS_REQUESTED
 
 
 def set_kernels(value: str) -> None:
     """Choose the glue loops of conv and max-pool: 'numba' (compiled) or 'numpy' (reference)."""
-    global _KERNELS
+    global _KERNELS, _KERNELS_REQUESTED
     if value not in ("numba", "numpy"):
         raise ValueError(f"set_kernels expects 'numba' or 'numpy'. Received: value={value!r}")
     if value == "numba":
@@ -95,7 +103,7 @@ def set_kernels(value: str) -> None:
 
         if importlib.util.find_spec("numba") is None:
             raise ValueError("set_kernels('numba') needs Numba: pip install 'chainrule[fast]'.")
-    _KERNELS = value
+    _KERNELS, _KERNELS_REQUESTED = value, True
 
 
 def buffer_pool_bytes() -> int:

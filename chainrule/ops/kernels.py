@@ -42,12 +42,64 @@ def map_chunks(fn, chunks, make_buffer=lambda: None) -> list:
 
 
 def compiled(xp):
-    """The compiled glue loops (`numba_kernels`) when they apply to arrays of `xp`, else None."""
+    """The compiled glue loops (`numba_kernels`) when they apply to arrays of `xp`, else None.
+
+    Importing Numba and loading (or, the first time, compiling) the loops takes 1-8 s. When
+    the kernels were not asked for by name, that happens on a background thread and ops use
+    the NumPy reference meanwhile: the two paths give the same bits, so a result never
+    depends on which one ran, and the first training step does not wait for a compiler.
+    `config.set_kernels('numba')` or CHAINRULE_KERNELS=numba load them before returning.
+    """
     if config.kernels() != "numba" or xp.__name__ != "numpy":
         return None
-    from chainrule.ops import numba_kernels
+    if not _ready.is_set():
+        if not config.kernels_requested():
+            _load_in_background()
+            return None
+        _load()
+    return _module
 
-    return numba_kernels
+
+_ready = threading.Event()
+_module = None
+_load_lock = threading.Lock()      # held while loading: a named request waits for it
+
+
+def _load() -> None:
+    """Import the compiled loops and load the float32 variants the lecture's models use."""
+    global _module
+    with _load_lock:
+        if _module is None:
+            from chainrule.ops import numba_kernels
+
+            numba_kernels.warm_up()
+            _module = numba_kernels
+    _ready.set()
+
+
+_loader: threading.Thread | None = None
+
+
+def _load_in_background() -> None:
+    global _loader
+    if _loader is None:
+        with _lock:                # only to start one thread; never held while loading
+            if _loader is None:
+                _loader = threading.Thread(target=_load_or_warn, name="chainrule-numba-load",
+                                           daemon=True)
+                _loader.start()
+
+
+def _load_or_warn() -> None:
+    """The background load: if Numba fails to load, say so once and keep the NumPy path."""
+    try:
+        _load()
+    except Exception as error:  # noqa: BLE001 - any failure leaves the NumPy path in place
+        import logging
+
+        logging.getLogger("chainrule").warning(
+            "Numba kernels could not be loaded (%s); conv and pooling use the NumPy path.",
+            error)
 
 
 def _pool(threads: int) -> ThreadPoolExecutor:

@@ -193,3 +193,13 @@ def _first_with_padding(rows_x, rows_y, first, ph, pw, sh, sw, top, left, c):  #
                         r, q = i * sh + offset // pw - top, j * sw + offset % pw - left
                         if not (0 <= r < h and 0 <= q < w) or rows_x[n, r, q * c + k] == -np.inf:
                             first[n, i, o] = offset
+
+
+def warm_up() -> None:
+    """Load (or compile) the float32 variants of every loop, on tiny arrays."""
+    x, y = np.zeros((1, 4, 4, 2), np.float32), np.zeros((1, 2, 2, 2), np.float32)
+    cols = np.zeros((1, 2, 2, 3, 3, 2), np.float32)
+    im2col(x, cols, 1, 1, 1, 1, 0, 0)
+    col2im(cols, x, 1, 1, 1, 1, 0, 0)
+    max_pool(x, y, 2, 2, 2, 2, 0, 0)
+    max_pool_grad(x, y, y, x, 2, 2, 2, 2, 1, 1, False)

@@ -69,3 +69,41 @@ def test_map_chunks_inside_a_worker_runs_inline(op_threads):
 def test_set_op_threads_rejects_anything_but_a_positive_int(value):
     with pytest.raises(ValueError, match="positive int"):
         config.set_op_threads(value)
+
+
+@pytest.fixture
+def fresh_loader(monkeypatch):
+    """kernels.compiled as in a new process: nothing loaded, no loader thread yet."""
+    pytest.importorskip("numba")
+    monkeypatch.setattr(kernels, "_ready", __import__("threading").Event())
+    monkeypatch.setattr(kernels, "_module", None)
+    monkeypatch.setattr(kernels, "_loader", None)
+    monkeypatch.setattr(config, "_KERNELS", "numba")
+    return monkeypatch
+
+
+def test_defaulted_numba_kernels_load_in_the_background_meanwhile_numpy(fresh_loader):
+    fresh_loader.setattr(config, "_KERNELS_REQUESTED", False)
+    assert kernels.compiled(np) is None                 # not loaded yet: the NumPy path
+    kernels._loader.join(timeout=120)
+    from chainrule.ops import numba_kernels
+    assert kernels.compiled(np) is numba_kernels
+
+
+def test_requested_numba_kernels_are_loaded_before_the_first_op(fresh_loader):
+    fresh_loader.setattr(config, "_KERNELS_REQUESTED", True)
+    from chainrule.ops import numba_kernels
+    assert kernels.compiled(np) is numba_kernels and kernels._loader is None
+
+
+def test_a_failed_background_load_is_logged_and_leaves_numpy(fresh_loader, caplog):
+    fresh_loader.setattr(config, "_KERNELS_REQUESTED", False)
+
+    def broken():
+        raise ImportError("no LLVM here")
+
+    fresh_loader.setattr(kernels, "_load", broken)
+    assert kernels.compiled(np) is None
+    kernels._loader.join(timeout=10)
+    assert kernels.compiled(np) is None
+    assert "Numba kernels could not be loaded (no LLVM here)" in caplog.text
