@@ -12,9 +12,11 @@ step run by that interpreter (a venv with tensorflow-cpu; this file needs nothin
 Default process settings everywhere (no allocator tweaks). Medians after warm-up steps.
 Inference is one forward pass of the same batch without a graph. `--profile` adds chainrule's
 per-layer forward/backward milliseconds. chainrule uses its Numba kernels when Numba is
-installed (`[bench]` installs it); CHAINRULE_KERNELS=numpy times the NumPy reference path.
+installed (`[bench]` installs it), and then a `chainrule-numpy` row times the NumPy reference
+path (CHAINRULE_KERNELS=numpy) too.
 """
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -123,7 +125,7 @@ def worker(framework, name, threads, steps, warm, batch):
     import resource
     import statistics
 
-    if framework == "chainrule":
+    if framework.startswith("chainrule"):
         step, infer = chainrule_model(name, batch)[1:]
     elif framework == "tf-function":
         step, infer = tf_step(name, batch, threads)
@@ -221,7 +223,7 @@ def print_profile(name, layer_names, runs):
 
 def print_rows(name, results) -> None:
     """One table row per framework; ratios are over the fastest peer configuration."""
-    peers = [r for fw, r in results.items() if fw != "chainrule" and r]
+    peers = [r for fw, r in results.items() if not fw.startswith("chainrule") and r]
 
     def ratio(r, key):
         best = min((p[key] for p in peers), default=None)
@@ -237,6 +239,8 @@ def run_child(framework, name, args, parse=True):
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads), TF_CPP_MIN_LOG_LEVEL="2",
                OPENBLAS_NUM_THREADS=str(args.threads), MKL_NUM_THREADS=str(args.threads))
     python = args.peer_python if framework == "tf-function" else sys.executable
+    if framework == "chainrule-numpy":
+        env["CHAINRULE_KERNELS"] = "numpy"      # the NumPy reference path, no Numba
     cmd = [python, __file__, "--worker", framework, name, "--threads", str(args.threads),
            "--steps", str(args.steps), "--warm", str(args.warm), "--batch", str(args.batch)]
     done = subprocess.run(cmd, env=env, capture_output=True, text=True)
@@ -248,8 +252,6 @@ def run_child(framework, name, args, parse=True):
 
 
 def have_torch() -> bool:
-    import importlib.util
-
     return importlib.util.find_spec("torch") is not None
 
 
@@ -273,6 +275,7 @@ def main():
         return
     peers = ["torch-nchw", "torch-channels_last"] if have_torch() and not args.no_peers else []
     peers += ["tf-function"] if args.peer_python and not args.no_peers else []
+    own = ["chainrule-numpy"] if importlib.util.find_spec("numba") else []
     print(f"# {time.strftime('%Y-%m-%d')} {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} CPUs, {args.threads} threads, batch {args.batch}, "
           f"median of {args.steps} steps; OPENBLAS_CORETYPE="
@@ -281,7 +284,7 @@ def main():
           "| peak RSS MB |")
     print("|---|---|---|---|---|---|---|---|")
     for name in args.models:
-        results = {fw: run_child(fw, name, args) for fw in ["chainrule"] + peers}
+        results = {fw: run_child(fw, name, args) for fw in ["chainrule"] + own + peers}
         print_rows(name, results)
     if args.profile:
         for name in args.models:
