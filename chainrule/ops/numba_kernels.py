@@ -42,9 +42,10 @@ def im2col(x, cols, sh, sw, dh, dw, top, left):  # pragma: no cover - compiled
                         continue
                     for b in range(kw):
                         q = q0 + b * dw
-                        inside = 0 <= r < h and 0 <= q < w
-                        for k in range(c):
-                            cols[n, i, j, a, b, k] = x[n, r, q, k] if inside else 0
+                        if 0 <= r < h and 0 <= q < w:
+                            cols[n, i, j, a, b, :] = x[n, r, q, :]
+                        else:
+                            cols[n, i, j, a, b, :] = 0
 
 
 @njit(nogil=True, cache=True)
