@@ -107,10 +107,7 @@ class NumpyArrayIterator(Iterator):
     def _load_sample(self, j: int, params) -> np.ndarray:
         return self._augment(self.x[j].copy(), params)
 
-    def _assemble(self, indices: np.ndarray, samples: list):
-        batch_x = np.zeros((len(indices), *self.x.shape[1:]), dtype=self.dtype)
-        for i, x in enumerate(samples):
-            batch_x[i] = x
+    def _assemble(self, indices: np.ndarray, batch_x: np.ndarray):
         misc = [extra[indices] for extra in self.x_misc]
         inputs = [batch_x, *misc] if misc else batch_x
         if self.y is None:

@@ -12,8 +12,9 @@ the numbers themselves differ from Keras' for the same seed. Without a seed, the
 from `chainrule.set_random_seed` (see `config.make_rng`).
 
 Threads. Each batch is planned in the calling thread (indices, then every image's parameters,
-drawn in index order), and only then are the images decoded and augmented in a small pool of
-worker threads (Pillow releases the GIL while decoding). After a batch is handed out, the next
+drawn in index order), and only then are the images decoded, augmented and standardized, a
+chunk of images per task, by a small pool of worker threads (Pillow and the warp release the
+GIL), straight into the batch array (see `batch_jobs`). After a batch is handed out, the next
 one (`it[i + 1]`, or the next `next(it)`) is planned and started in the background. A different
 request (or a changed state) throws that prefetch away; since a prefetch does not advance the
 visible state until it is used, prefetching never changes what you get. `workers=0` runs
@@ -30,12 +31,14 @@ import os
 import threading
 import warnings
 import weakref
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from chainrule import config
+from chainrule.preprocessing import batch_jobs
+from chainrule.preprocessing.batch_jobs import Job, Skipped
 from chainrule.preprocessing.image_io import array_to_img
 
 THREAD_NAME_PREFIX = "chainrule-image-worker"
@@ -47,36 +50,12 @@ def default_workers() -> int:
 
 
 @dataclass
-class Skipped:
-    """A sample that could not be read: which file, and what the error said.
-
-    The error is kept as text: an exception object would keep its traceback's frames, and
-    with them the iterator and its threads, alive.
-    """
-    path: str
-    error: str
-
-
-@dataclass
-class _Job:
-    """One planned batch: its sample indices, their augmentation parameters, and the work."""
-    indices: np.ndarray
-    params: list
-    save_rng: np.random.Generator
-    futures: list[Future] | None = None
-
-    def cancel(self) -> None:
-        for future in self.futures or ():
-            future.cancel()
-
-
-@dataclass
 class _Prefetch:
     """A batch started ahead of time: valid only while the iterator is still in `before`."""
     key: tuple
     before: tuple
     after: tuple
-    job: _Job = field(repr=False)
+    job: Job = field(repr=False)
 
     def planned_from(self, state: tuple) -> bool:
         return self.before[:2] == state[:2] and self.before[2] is state[2]
@@ -125,8 +104,9 @@ class Iterator:
     """Base class of the image iterators: a Keras `Sequence` that is also an endless iterator.
 
     Subclasses set `image_data_generator` and `dtype`, and implement `_load_sample(j, params)`
-    (one sample as an array, or `Skipped`), `_assemble(indices, samples)` (the batch tuple)
-    and `_sample_shape()` (the shape handed to `draw_transform`).
+    (one transformed sample as an array, or `Skipped`), `_assemble(indices, batch_x)` (the
+    batch tuple around the standardized samples) and `_sample_shape()` (the shape of one sample,
+    handed to `draw_transform`).
 
     Args:
         n: Number of samples.
@@ -172,12 +152,13 @@ class Iterator:
         return list(self._unreadable)
 
     def _augment(self, x: np.ndarray, params) -> np.ndarray:
-        """Random transform, then standardize (rescale etc.), as Keras' per-image pipeline."""
+        """The random transform; `_load_chunk` then standardizes (rescale etc.), as Keras."""
         generator = self.image_data_generator
-        if generator is not None:
-            x = generator.apply_transform(x, params)
-            x = generator.standardize(x)
-        return x
+        return x if generator is None else generator.apply_transform(x, params)
+
+    def _load_chunk(self, job: Job, lo: int, hi: int) -> list[tuple[int, Skipped]]:
+        """Samples lo..hi-1 of `job`, into its batch array (a worker task; see `batch_jobs`)."""
+        return batch_jobs.fill(job, self._load_sample, self.image_data_generator, lo, hi)
 
     def __len__(self) -> int:
         return (self.n + self.batch_size - 1) // self.batch_size
@@ -246,7 +227,7 @@ class Iterator:
                 self._prefetch(("next",) if key[0] == "next" else ("item", key[1] + 1))
         return self._finish(job)
 
-    def _plan(self, key: tuple) -> _Job:
+    def _plan(self, key: tuple) -> Job:
         """Advance the state exactly as Keras does and draw the batch's randomness."""
         shuffle_rng, augment_rng, save_rng = self._rngs()
         if key[0] == "item":
@@ -261,31 +242,34 @@ class Iterator:
             self.batch_index = self.batch_index + 1 if more else 0
         self.total_batches_seen += 1
         indices = self.index_array[start:start + self.batch_size]
-        return _Job(indices, self._draw_params(indices, augment_rng), save_rng)
+        batch_x = np.zeros((len(indices), *self._sample_shape()), dtype=self.dtype)
+        return Job(indices, self._draw_params(len(indices), augment_rng), save_rng, batch_x)
 
-    def _draw_params(self, indices: np.ndarray, rng: np.random.Generator) -> list:
+    def _draw_params(self, n: int, rng: np.random.Generator) -> list:
+        """Every sample's parameters, in index order (a duck-typed generator, one at a time)."""
         generator = self.image_data_generator
         if generator is None:
-            return [None] * len(indices)
+            return [None] * n
         shape = self._sample_shape()
-        return [generator.draw_transform(shape, rng) for _ in indices]
+        if hasattr(generator, "draw_transforms"):
+            return generator.draw_transforms(shape, rng, n)
+        return [generator.draw_transform(shape, rng) for _ in range(n)]
 
-    def _start(self, job: _Job) -> _Job:
+    def _start(self, job: Job) -> Job:
         if self.workers > 0:
             pool = self._executor()
-            job.futures = [pool.submit(self._load_sample, int(j), p)
-                           for j, p in zip(job.indices, job.params)]
+            job.futures = [pool.submit(self._load_chunk, job, lo, hi)
+                           for lo, hi in batch_jobs.chunks(len(job.indices), self.workers)]
         return job
 
-    def _finish(self, job: _Job):
+    def _finish(self, job: Job):
         if job.futures is None:
-            samples = [self._load_sample(int(j), p) for j, p in zip(job.indices, job.params)]
+            skipped = self._load_chunk(job, 0, len(job.indices))
         else:
-            samples = [future.result() for future in job.futures]
-        kept = [i for i, s in enumerate(samples) if not isinstance(s, Skipped)]
-        self._note_skipped([s for s in samples if isinstance(s, Skipped)])
-        indices = job.indices[kept]
-        batch = self._assemble(indices, [samples[i] for i in kept])
+            skipped = [s for future in job.futures for s in future.result()]
+        self._note_skipped([s for _, s in skipped])
+        indices, batch_x = batch_jobs.without_skipped(job, skipped)
+        batch = self._assemble(indices, batch_x)
         self._save_batch(batch[0] if isinstance(batch, tuple) else batch, indices, job.save_rng)
         return batch
 
@@ -304,7 +288,7 @@ class Iterator:
             self._pending = _Prefetch(key, before, self._state(), job)
             self._set_state(before)
 
-    def _take_prefetch(self, key: tuple) -> _Job | None:
+    def _take_prefetch(self, key: tuple) -> Job | None:
         """The prefetched job if it is the batch asked for and nothing changed the state since
         (`reset`, `on_epoch_end` or a direct assignment, e.g. when resuming a run)."""
         pending = self._pending
@@ -367,5 +351,5 @@ class Iterator:
     def _load_sample(self, j: int, params):
         raise NotImplementedError
 
-    def _assemble(self, indices: np.ndarray, samples: list):
+    def _assemble(self, indices: np.ndarray, batch_x: np.ndarray):
         raise NotImplementedError

@@ -61,7 +61,7 @@ class BatchFromFilesMixin:
         return self.image_shape
 
     def _load_sample(self, j: int, params):
-        """Decode, resize, augment and standardize file j (runs in a worker thread)."""
+        """Decode, resize and augment file j (runs in a worker thread)."""
         path = self.filepaths[j]
         if path in self._unreadable:                 # known bad: do not decode it every epoch
             return Skipped(path, self._unreadable[path])
@@ -75,10 +75,7 @@ class BatchFromFilesMixin:
         img.close()
         return self._augment(x, params)
 
-    def _assemble(self, indices: np.ndarray, samples: list):
-        batch_x = np.zeros((len(indices), *self.image_shape), dtype=self.dtype)
-        for i, x in enumerate(samples):
-            batch_x[i] = x
+    def _assemble(self, indices: np.ndarray, batch_x: np.ndarray):
         if self.class_mode is None:
             return batch_x
         batch_y = self._labels(indices, batch_x)

@@ -5,13 +5,12 @@ Also re-exports the image I/O helpers (`load_img`, `img_to_array`, ...) and the 
 """
 from __future__ import annotations
 
-import numbers
 import warnings
 
 import numpy as np
 
 from chainrule import config
-from chainrule.preprocessing import transforms
+from chainrule.preprocessing import draws, transforms
 
 _NOT_FIT = ("This ImageDataGenerator specifies `{}`, but it hasn't been fit on any training data. "
             "Fit it first by calling `.fit(numpy_data)`.")
@@ -138,33 +137,25 @@ class ImageDataGenerator:
     def draw_transform(self, img_shape: tuple[int, ...], rng: np.random.Generator) -> dict:
         """Draw one image's augmentation parameters from `rng` (the iterators call this).
 
-        Draw order, as in Keras: theta, tx, ty, shear, (zx, zy), both flips (always drawn),
-        channel shift, brightness. A draw happens only when its option is on, except the flips.
-        `tx` is what `apply_transform` (Keras' and ours) shifts horizontally, so it is drawn from
-        `width_shift_range` x width; Keras draws it from the height range (see class docstring).
+        Draw order: (zx, zy), theta, tx, ty, shear, both flips (always drawn), channel shift,
+        brightness (Keras draws the zoom after the shear). A draw happens only when its option
+        is on, except the flips. `tx` is what `apply_transform` (Keras' and ours) shifts
+        horizontally, so it is drawn from `width_shift_range` x width; Keras draws it from the
+        height range (see class docstring).
 
         Returns:
             Keras' parameter dict: theta, shear (degrees); tx (horizontal), ty (vertical) in
             pixels; zx, zy; flip_horizontal, flip_vertical; channel_shift_intensity and
             brightness (None when off).
         """
-        height, width = img_shape[0], img_shape[1]
-        zx, zy = 1.0, 1.0
-        if self.zoom_range[0] != 1 or self.zoom_range[1] != 1:
-            zx, zy = (float(z) for z in rng.uniform(self.zoom_range[0], self.zoom_range[1], 2))
-        return {
-            "theta": _uniform(rng, self.rotation_range),
-            "tx": _draw_shift(rng, self.width_shift_range, width),
-            "ty": _draw_shift(rng, self.height_shift_range, height),
-            "shear": _uniform(rng, self.shear_range),
-            "zx": zx,
-            "zy": zy,
-            "flip_horizontal": bool(rng.random() < 0.5 and self.horizontal_flip),
-            "flip_vertical": bool(rng.random() < 0.5 and self.vertical_flip),
-            "channel_shift_intensity": _uniform(rng, self.channel_shift_range) or None,
-            "brightness": (None if self.brightness_range is None
-                           else float(rng.uniform(*self.brightness_range))),
-        }
+        return draws.draw_one(self, img_shape, rng)
+
+    def draw_transforms(self, img_shape: tuple[int, ...], rng: np.random.Generator,
+                        n: int) -> list[dict]:
+        """`n` images' parameters: the same as `n` calls of `draw_transform`, far cheaper."""
+        if type(self).draw_transform is not ImageDataGenerator.draw_transform:
+            return [self.draw_transform(img_shape, rng) for _ in range(n)]  # a subclass's own
+        return draws.draw_batch(self, img_shape, rng, n)
 
     def get_random_transform(self, img_shape: tuple[int, ...], seed: int | None = None) -> dict:
         """Random parameters for one image, from a fresh Generator seeded with `seed`.
@@ -226,6 +217,18 @@ class ImageDataGenerator:
         if self.samplewise_std_normalization:
             x /= np.std(x, keepdims=True) + 1e-6
         return self._standardize_featurewise(x)
+
+    def standardizes_elementwise(self) -> bool:
+        """Whether `standardize` treats every value on its own, as one image or as a batch.
+
+        True unless it calls `preprocessing_function`, uses an image's own statistics, applies
+        ZCA (a matrix product, whose rounding can depend on the batch size) or is overridden.
+        When True, the iterators standardize a block of images in one call (the same numbers as
+        image by image).
+        """
+        return (type(self).standardize is ImageDataGenerator.standardize
+                and not (self.preprocessing_function or self.samplewise_center
+                         or self.samplewise_std_normalization or self.zca_whitening))
 
     def _standardize_featurewise(self, x: np.ndarray) -> np.ndarray:
         if self.featurewise_center and self.mean is None:
@@ -332,24 +335,6 @@ class ImageDataGenerator:
 
 # `affine_matrix`'s arguments in order, each with its identity value.
 _GEOMETRY = {"theta": 0, "tx": 0, "ty": 0, "shear": 0, "zx": 1, "zy": 1}
-
-
-def _uniform(rng: np.random.Generator, limit) -> float:
-    """U(-limit, limit), or 0 without a draw when the option is off."""
-    return float(rng.uniform(-limit, limit)) if limit else 0.0
-
-
-def _draw_shift(rng: np.random.Generator, spec, size: int) -> float:
-    """One shift in pixels following Keras' rules for `*_shift_range` (see the class docstring)."""
-    if isinstance(spec, np.ndarray):
-        shift = rng.choice(spec) * rng.choice([-1, 1])
-    elif isinstance(spec, numbers.Integral) and spec > 0:
-        shift = rng.integers(spec) * rng.choice([-1, 1])  # Keras: np.random.choice(n), 0..n-1
-    elif spec:
-        shift = rng.uniform(-spec, spec)
-    else:
-        return 0.0
-    return float(shift * size if np.max(spec) < 1 else shift)  # values below 1 are fractions
 
 
 def _check_callable(function):
