@@ -106,17 +106,19 @@ def max_pool(x, y, ph, pw, sh, sw, top, left):  # pragma: no cover - compiled
 
 
 @njit(nogil=True, cache=True)
-def max_pool_grad(x, y, gy, gx, ph, pw, sh, sw, top, left, tiles):  # pragma: no cover
+def max_pool_grad(x, y, gy, gx, first, ph, pw, sh, sw, top, left, tiles):  # pragma: no cover
     """`MaxPool2D._route`: each window's gradient goes to its first pixel equal to y.
 
-    First every window's offset of its first maximum (`_first_maxima`), then the gradient,
+    First every window's offset of its first maximum (`_first_maxima`, into `first`, an
+    int32 scratch shaped like y that the caller reuses), then the gradient,
     one input row at a time with the offsets in (a, b) order as `_route` adds its slices,
     so overlapping windows sum in the same order on both paths. When windows tile the
     input, every pixel is written once and gx needs no zero-fill first.
     """
     n_img, h, w, c = x.shape
     oh, ow = y.shape[1:3]
-    first = _first_maxima(x, y, ph, pw, sh, sw, top, left)
+    first = first.reshape(n_img, oh, ow * c)
+    _first_maxima(x, y, first, ph, pw, sh, sw, top, left)
     rows_gy, rows_gx = gy.reshape(n_img, oh, ow * c), gx.reshape(n_img, h, w * c)
     for n in range(n_img):
         for r in range(h):
@@ -143,8 +145,8 @@ def max_pool_grad(x, y, gy, gx, ph, pw, sh, sw, top, left, tiles):  # pragma: no
 
 
 @njit(nogil=True, cache=True)
-def _first_maxima(x, y, ph, pw, sh, sw, top, left):  # pragma: no cover - compiled
-    """(n, OH, OW*C) int32: the row-major offset of each window's first pixel equal to y.
+def _first_maxima(x, y, first, ph, pw, sh, sw, top, left):  # pragma: no cover - compiled
+    """first[n, i, j*C + k] = the row-major offset of each window's first pixel equal to y.
 
     As on the NumPy path, padding counts as -inf pixels (a window of -inf may thus point
     at padding, and its gradient is dropped) and -1 marks a window where nothing equals y
@@ -154,7 +156,7 @@ def _first_maxima(x, y, ph, pw, sh, sw, top, left):  # pragma: no cover - compil
     n_img, h, w, c = x.shape
     oh, ow = y.shape[1:3]
     rows_x, rows_y = x.reshape(n_img, h, w * c), y.reshape(n_img, oh, ow * c)
-    first = np.full((n_img, oh, ow * c), -1, np.int32)
+    first[...] = -1
     for n in range(n_img):
         for i in range(oh):
             found, best = first[n, i], rows_y[n, i]
@@ -173,7 +175,6 @@ def _first_maxima(x, y, ph, pw, sh, sw, top, left):  # pragma: no cover - compil
                                 found[o] = offset if is_first else found[o]
     if top or left:                                  # padding before: -inf windows may hit it
         _first_with_padding(rows_x, rows_y, first, ph, pw, sh, sw, top, left, c)
-    return first
 
 
 @njit(nogil=True, cache=True)
@@ -203,4 +204,4 @@ def warm_up() -> None:
     im2col(x, cols, 1, 1, 1, 1, 0, 0)
     col2im(cols, x, 1, 1, 1, 1, 0, 0)
     max_pool(x, y, 2, 2, 2, 2, 0, 0)
-    max_pool_grad(x, y, y, x, 2, 2, 2, 2, 1, 1, False)
+    max_pool_grad(x, y, y, x, np.empty(y.shape, np.int32), 2, 2, 2, 2, 1, 1, False)

@@ -187,12 +187,14 @@ class MaxPool2D(_Pool2D):
             gx[:, self.oh * self.pool[0]:] = 0
             gx[:, :, self.ow * self.pool[1]:] = 0
         geometry = (*self.pool, *self.strides, self.pads[0], self.pads[2], tiles)
+        chunks = batch_chunks(len(gy), gx[0].nbytes)
+        most = max(hi - lo for lo, hi in chunks)
 
-        def chunk(lo, hi, _):
+        def chunk(lo, hi, first):                     # first: this thread's argmax scratch
             self.fast.max_pool_grad(self.x[lo:hi], self.y[lo:hi], gy[lo:hi], gx[lo:hi],
-                                    *geometry)
+                                    first[:hi - lo], *geometry)
 
-        map_chunks(chunk, batch_chunks(len(gy), gx[0].nbytes))
+        map_chunks(chunk, chunks, lambda: np.empty((most,) + gy.shape[1:], np.int32))
         return gx
 
 
