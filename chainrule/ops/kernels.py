@@ -60,6 +60,16 @@ def compiled(xp):
     return _module
 
 
+def preload() -> None:
+    """Start loading the compiled loops in the background now, if they will be wanted.
+
+    Conv layers call this when they are built, so the load overlaps building, compiling and
+    data loading instead of the first training step.
+    """
+    if config.kernels() == "numba" and not _ready.is_set():
+        _load_in_background()
+
+
 _ready = threading.Event()
 _module = None
 _load_lock = threading.Lock()      # held while loading: a named request waits for it

@@ -107,3 +107,13 @@ def test_a_failed_background_load_is_logged_and_leaves_numpy(fresh_loader, caplo
     kernels._loader.join(timeout=10)
     assert kernels.compiled(np) is None
     assert "Numba kernels could not be loaded (no LLVM here)" in caplog.text
+
+
+def test_building_a_conv_layer_starts_loading_the_kernels(fresh_loader):
+    from chainrule.layers import Conv2D
+
+    fresh_loader.setattr(config, "_KERNELS_REQUESTED", False)
+    Conv2D(2, 3).build((None, 8, 8, 3))
+    assert kernels._loader is not None
+    kernels._loader.join(timeout=120)
+    assert kernels._ready.is_set()
