@@ -70,11 +70,11 @@ def set_op_threads(value: int) -> None:
 
 
 def kernels() -> str:
-    """'numba' when the compiled glue loops are used for conv and max-pool, else 'numpy'.
+    """'numba' when compiled loops run conv, max-pool and the augmentation warp, else 'numpy'.
 
     The default is 'numba' when Numba is installed (`pip install chainrule[fast]`) and the
-    environment variable CHAINRULE_KERNELS is not 'numpy'. Both give the same numbers; the
-    NumPy code is the readable reference and the compiled loops are 3-10x faster glue.
+    environment variable CHAINRULE_KERNELS is not 'numpy'. Both give the same bits; the
+    NumPy code is the readable reference and the compiled loops are faster glue.
     """
     global _KERNELS, _KERNELS_REQUESTED
     if _KERNELS is None:
@@ -94,7 +94,7 @@ def kernels_requested() -> bool:
 
 
 def set_kernels(value: str) -> None:
-    """Choose the glue loops of conv and max-pool: 'numba' (compiled) or 'numpy' (reference)."""
+    """Pick the loops of conv, max-pool and the warp: 'numba' (compiled) or 'numpy'."""
     global _KERNELS, _KERNELS_REQUESTED
     if value not in ("numba", "numpy"):
         raise ValueError(f"set_kernels expects 'numba' or 'numpy'. Received: value={value!r}")
