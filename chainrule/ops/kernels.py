@@ -41,75 +41,73 @@ def map_chunks(fn, chunks, make_buffer=lambda: None) -> list:
     return [parts[i % lanes][i // lanes] for i in range(len(chunks))]
 
 
-def compiled(xp):
-    """The compiled glue loops (`numba_kernels`) when they apply to arrays of `xp`, else None.
+CONV_LOOPS = "chainrule.ops.numba_kernels"
+
+
+def compiled(xp, name: str = CONV_LOOPS):
+    """The compiled loops of module `name` when they apply to arrays of `xp`, else None.
 
     Importing Numba and loading (or, the first time, compiling) the loops takes 1-8 s. When
-    the kernels were not asked for by name, that happens on a background thread and ops use
-    the NumPy reference meanwhile: the two paths give the same bits, so a result never
-    depends on which one ran, and the first training step does not wait for a compiler.
+    the kernels were not asked for by name, that happens on a background thread and callers
+    use their NumPy reference meanwhile: each compiled module gives the same bits as its
+    reference, so a result never depends on which one ran, and nothing waits for a compiler.
     `config.set_kernels('numba')` or CHAINRULE_KERNELS=numba load them before returning.
+    Each module `name` has a `warm_up()` that loads its usual variants.
     """
     if config.kernels() != "numba" or xp.__name__ != "numpy":
         return None
-    if not _ready.is_set():
+    if name not in _loaded:
         if not config.kernels_requested():
-            _load_in_background()
+            _load_in_background(name)
             return None
-        _load()
-    return _module
+        _load(name)
+    return _loaded[name]
 
 
-def preload() -> None:
-    """Start loading the compiled loops in the background now, if they will be wanted.
+def preload(name: str = CONV_LOOPS) -> None:
+    """Start loading module `name`'s loops in the background now, if they will be wanted.
 
     Conv layers call this when they are built, so the load overlaps building, compiling and
     data loading instead of the first training step.
     """
-    if config.kernels() == "numba" and not _ready.is_set():
-        _load_in_background()
+    if config.kernels() == "numba" and name not in _loaded:
+        _load_in_background(name)
 
 
-_ready = threading.Event()
-_module = None
+_loaded: dict = {}                 # module name -> module, once warmed up
+_loaders: dict[str, threading.Thread] = {}
 _load_lock = threading.Lock()      # held while loading: a named request waits for it
 
 
-def _load() -> None:
-    """Import the compiled loops and load the float32 variants the lecture's models use."""
-    global _module
+def _load(name: str) -> None:
+    """Import module `name` and load the variants its `warm_up` calls."""
     with _load_lock:
-        if _module is None:
-            from chainrule.ops import numba_kernels
+        if name not in _loaded:
+            import importlib
 
-            numba_kernels.warm_up()
-            _module = numba_kernels
-    _ready.set()
-
-
-_loader: threading.Thread | None = None
+            module = importlib.import_module(name)
+            module.warm_up()
+            _loaded[name] = module
 
 
-def _load_in_background() -> None:
-    global _loader
-    if _loader is None:
+def _load_in_background(name: str) -> None:
+    if name not in _loaders:
         with _lock:                # only to start one thread; never held while loading
-            if _loader is None:
-                _loader = threading.Thread(target=_load_or_warn, name="chainrule-numba-load",
-                                           daemon=True)
-                _loader.start()
+            if name not in _loaders:
+                _loaders[name] = threading.Thread(target=_load_or_warn, args=(name,),
+                                                  name="chainrule-numba-load", daemon=True)
+                _loaders[name].start()
 
 
-def _load_or_warn() -> None:
+def _load_or_warn(name: str) -> None:
     """The background load: if Numba fails to load, say so once and keep the NumPy path."""
     try:
-        _load()
+        _load(name)
     except Exception as error:  # noqa: BLE001 - any failure leaves the NumPy path in place
         import logging
 
         logging.getLogger("chainrule").warning(
-            "Numba kernels could not be loaded (%s); conv and pooling use the NumPy path.",
-            error)
+            "Numba kernels could not be loaded (%s); the NumPy path stays in use.", error)
 
 
 def _pool(threads: int) -> ThreadPoolExecutor:

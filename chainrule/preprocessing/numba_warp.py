@@ -81,3 +81,9 @@ def _pixel(src, o0, o1, o2, o3, frac_r, frac_c, outside, order, cval, channels, 
         lower = c + (d - c) * frac_c
         value = a if order == 0 else upper + (lower - upper) * frac_r
         dst[at + k] = cval if outside else value
+
+
+def warm_up() -> None:
+    """Load (or compile) the float32 variant ImageDataGenerator uses, on a tiny image."""
+    image = np.zeros((2, 2, 3), np.float32)
+    warp(image, np.eye(3), np.empty_like(image), 1, False, 0.0, False, False)

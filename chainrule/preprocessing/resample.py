@@ -31,7 +31,7 @@ import threading
 
 import numpy as np
 
-from chainrule import config
+from chainrule.ops import kernels
 
 BAND_PIXELS = 65536  # a 150x150 image is one band; each band costs ~40 NumPy calls
 KEEP_BYTES = 16 * 2**20  # larger buffers (a huge image's pixel table) are not kept
@@ -91,12 +91,11 @@ def sample(x: np.ndarray, matrix: np.ndarray, fill_mode: str, cval: float, order
 
 
 def _compiled(fill_mode: str):
-    """The Numba loop (`numba_warp`) when kernels are 'numba' and it serves `fill_mode`."""
-    if config.kernels() != "numba" or fill_mode not in ("nearest", "constant"):
+    """The Numba loop (`numba_warp`) when kernels are 'numba', it is loaded and it serves
+    `fill_mode`; loaded like the conv loops (`ops.kernels.compiled`), in the background."""
+    if fill_mode not in ("nearest", "constant"):
         return None
-    from chainrule.preprocessing import numba_warp
-
-    return numba_warp
+    return kernels.compiled(np, "chainrule.preprocessing.numba_warp")
 
 
 def _pixel_table(x: np.ndarray, dtype, pad: bool) -> np.ndarray:

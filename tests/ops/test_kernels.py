@@ -75,9 +75,8 @@ def test_set_op_threads_rejects_anything_but_a_positive_int(value):
 def fresh_loader(monkeypatch):
     """kernels.compiled as in a new process: nothing loaded, no loader thread yet."""
     pytest.importorskip("numba")
-    monkeypatch.setattr(kernels, "_ready", __import__("threading").Event())
-    monkeypatch.setattr(kernels, "_module", None)
-    monkeypatch.setattr(kernels, "_loader", None)
+    monkeypatch.setattr(kernels, "_loaded", {})
+    monkeypatch.setattr(kernels, "_loaders", {})
     monkeypatch.setattr(config, "_KERNELS", "numba")
     return monkeypatch
 
@@ -85,7 +84,7 @@ def fresh_loader(monkeypatch):
 def test_defaulted_numba_kernels_load_in_the_background_meanwhile_numpy(fresh_loader):
     fresh_loader.setattr(config, "_KERNELS_REQUESTED", False)
     assert kernels.compiled(np) is None                 # not loaded yet: the NumPy path
-    kernels._loader.join(timeout=120)
+    kernels._loaders[kernels.CONV_LOOPS].join(timeout=120)
     from chainrule.ops import numba_kernels
     assert kernels.compiled(np) is numba_kernels
 
@@ -93,18 +92,18 @@ def test_defaulted_numba_kernels_load_in_the_background_meanwhile_numpy(fresh_lo
 def test_requested_numba_kernels_are_loaded_before_the_first_op(fresh_loader):
     fresh_loader.setattr(config, "_KERNELS_REQUESTED", True)
     from chainrule.ops import numba_kernels
-    assert kernels.compiled(np) is numba_kernels and kernels._loader is None
+    assert kernels.compiled(np) is numba_kernels and not kernels._loaders
 
 
 def test_a_failed_background_load_is_logged_and_leaves_numpy(fresh_loader, caplog):
     fresh_loader.setattr(config, "_KERNELS_REQUESTED", False)
 
-    def broken():
+    def broken(name):
         raise ImportError("no LLVM here")
 
     fresh_loader.setattr(kernels, "_load", broken)
     assert kernels.compiled(np) is None
-    kernels._loader.join(timeout=10)
+    kernels._loaders[kernels.CONV_LOOPS].join(timeout=10)
     assert kernels.compiled(np) is None
     assert "Numba kernels could not be loaded (no LLVM here)" in caplog.text
 
@@ -114,6 +113,5 @@ def test_building_a_conv_layer_starts_loading_the_kernels(fresh_loader):
 
     fresh_loader.setattr(config, "_KERNELS_REQUESTED", False)
     Conv2D(2, 3).build((None, 8, 8, 3))
-    assert kernels._loader is not None
-    kernels._loader.join(timeout=120)
-    assert kernels._ready.is_set()
+    kernels._loaders[kernels.CONV_LOOPS].join(timeout=120)
+    assert kernels.CONV_LOOPS in kernels._loaded
