@@ -83,3 +83,9 @@ def test_training_with_and_without_the_pool_gives_the_same_weights(fresh_pool):
     assert results[0][0] == results[1][0]
     for a, b in zip(results[0][1], results[1][1]):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("value", [-1, 1.5, "1GB"])
+def test_set_buffer_pool_bytes_rejects_what_is_not_a_non_negative_int(value):
+    with pytest.raises(ValueError, match=f"non-negative int. Received: value={value!r}"):
+        config.set_buffer_pool_bytes(value)

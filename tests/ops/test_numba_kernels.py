@@ -114,3 +114,11 @@ def test_max_pool_compiled_gradients_are_numerical(kernels):
 def test_set_kernels_rejects_unknown_names():
     with pytest.raises(ValueError, match="'numba' or 'numpy'.*value='fortran'"):
         config.set_kernels("fortran")
+
+
+def test_set_kernels_numba_without_numba_names_the_extra(monkeypatch):
+    import importlib.util
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(ValueError, match=r"needs Numba: pip install 'chainrule\[fast\]'"):
+        config.set_kernels("numba")
