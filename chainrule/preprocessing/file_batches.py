@@ -8,7 +8,7 @@ import numpy as np
 from chainrule import config
 from chainrule.preprocessing.base_iterator import Skipped, check_channels_last, check_subset
 from chainrule.preprocessing.image_io import (check_color_mode, check_interpolation,
-                                              check_target_size, img_to_array, load_img)
+                                              check_target_size, load_array)
 
 # What Pillow raises for an empty, truncated or non-image file (UnidentifiedImageError and
 # "image file is truncated" are OSErrors; broken headers can raise the others).
@@ -66,13 +66,11 @@ class BatchFromFilesMixin:
         if path in self._unreadable:                 # known bad: do not decode it every epoch
             return Skipped(path, self._unreadable[path])
         try:
-            img = load_img(path, color_mode=self.color_mode, target_size=self.target_size,
+            x = load_array(path, color_mode=self.color_mode, target_size=self.target_size,
                            interpolation=self.interpolation,
-                           keep_aspect_ratio=self.keep_aspect_ratio)
+                           keep_aspect_ratio=self.keep_aspect_ratio, dtype=self.dtype)
         except UNREADABLE_ERRORS as err:
             return Skipped(path, f"{type(err).__name__}: {err}")
-        x = img_to_array(img, dtype=self.dtype)
-        img.close()
         return self._augment(x, params)
 
     def _assemble(self, indices: np.ndarray, batch_x: np.ndarray):

@@ -7,6 +7,7 @@ the GIL while it does, which is what lets the iterators decode in worker threads
 """
 from __future__ import annotations
 
+import functools
 import io
 import os
 import warnings
@@ -14,10 +15,12 @@ import warnings
 import numpy as np
 
 from chainrule import config
+from chainrule.preprocessing import png
 
 PIL_INTERPOLATION = ("nearest", "bilinear", "bicubic", "hamming", "box", "lanczos")
 COLOR_MODES = ("grayscale", "rgb", "rgba")
 _PIL_MODE = {"grayscale": "L", "rgb": "RGB", "rgba": "RGBA"}
+_CHANNELS = {"grayscale": 1, "rgb": 3, "rgba": 4}
 _GRAY_MODES = ("L", "I;16", "I")   # Keras keeps 16/32-bit grayscale as is
 
 
@@ -95,18 +98,85 @@ def load_img(path, grayscale: bool = False, color_mode: str = "rgb", target_size
     return img
 
 
+def load_array(path, color_mode: str = "rgb", target_size=None, interpolation: str = "nearest",
+               keep_aspect_ratio: bool = False, dtype=None) -> np.ndarray:
+    """`img_to_array(load_img(path, ...), dtype=dtype)` in channels_last, faster for PNGs.
+
+    The iterators call this for every file, with arguments they checked once. A PNG that
+    `png.decode` reads is decoded without Pillow, and when it needs no conversion but
+    dropping alpha and at most a nearest-neighbour resize, that is a gather of its pixels;
+    the pixels are load_img's either way. Everything else goes through load_img's steps.
+    """
+    data = _read(path)
+    pixels = png.decode(data)
+    if pixels is not None:
+        x = _gather(pixels, color_mode, target_size, interpolation, keep_aspect_ratio, dtype)
+        if x is not None:
+            return x
+        img = _pil_image().fromarray(pixels[:, :, 0] if pixels.shape[2] == 1 else pixels)
+    else:
+        img = _decode(io.BytesIO(data))
+    img = _convert(img, color_mode)
+    if target_size is not None:
+        img = _resize(img, target_size, interpolation, keep_aspect_ratio)
+    x = img_to_array(img, data_format="channels_last", dtype=dtype)
+    img.close()
+    return x
+
+
+def _gather(pixels: np.ndarray, color_mode: str, target_size, interpolation: str,
+            keep_aspect_ratio: bool, dtype) -> np.ndarray | None:
+    """load_img's array for `pixels` (L, RGB or RGBA) as a gather, or None if it needs more:
+    a colour conversion other than dropping alpha, or a resize other than nearest."""
+    channels = _CHANNELS[color_mode]
+    if not (pixels.shape[2] == channels or (pixels.shape[2], channels) == (4, 3)):
+        return None
+    dtype = dtype or config.floatx()
+    height, width = pixels.shape[:2]
+    if target_size is None or tuple(target_size) == (height, width):
+        return pixels[:, :, :channels].astype(dtype)
+    if interpolation != "nearest":
+        return None
+    size = (target_size[1], target_size[0])
+    left, top, right, bottom = (_crop_box((width, height), size) if keep_aspect_ratio
+                                else (0, 0, width, height))
+    rows = _nearest_sources(height, target_size[0], top, bottom)
+    cols = _nearest_sources(width, target_size[1], left, right)
+    picked = pixels.take(rows, axis=0).take(cols, axis=1)   # 4x faster than one fancy index
+    return picked[:, :, :channels].astype(dtype)
+
+
+@functools.lru_cache(maxsize=64)
+def _nearest_sources(size: int, target: int, start: int, stop: int) -> np.ndarray:
+    """The source index each of `target` outputs reads when Pillow resizes the span
+    start..stop of `size` pixels with NEAREST. Asked of Pillow itself, on a row of indices,
+    so it is exactly Pillow's rounding (its nearest resize maps rows and columns separately).
+    """
+    Image = _pil_image()
+    indices = Image.fromarray(np.arange(size, dtype=np.int32)[np.newaxis, :])
+    resized = indices.resize((target, 1), Image.Resampling.NEAREST, box=(start, 0, stop, 1))
+    return np.asarray(resized)[0].astype(np.intp)
+
+
 def _open(path):
     """Read the whole file first (as Keras does), so no file handle outlives the call."""
-    Image = _pil_image()
     if hasattr(path, "read"):
-        img = Image.open(path)
-    elif isinstance(path, str | bytes | os.PathLike):
-        with open(path, "rb") as f:
-            img = Image.open(io.BytesIO(f.read()))
-    else:
+        return _decode(path)
+    return _decode(io.BytesIO(_read(path)))
+
+
+def _read(path) -> bytes:
+    if not isinstance(path, str | bytes | os.PathLike):
         raise TypeError("`path` should be a path (str, bytes, os.PathLike) or a binary file "
                         f"object such as io.BytesIO. Received: type {type(path).__name__}")
-    img.load()                  # decode now: a truncated file fails here, not later
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def _decode(file):
+    """Pillow's decode of an open binary file, done now: a truncated file fails here."""
+    img = _pil_image().open(file)
+    img.load()
     return img
 
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from chainrule.preprocessing.image_io import (array_to_img, img_to_array, load_img, save_img,
-                                              smart_resize)
+from chainrule.preprocessing.image_io import (array_to_img, img_to_array, load_array, load_img,
+                                              save_img, smart_resize)
 from tests.preprocessing.iter_support import no_leaked_worker_threads, reference  # noqa: F401
 
 
@@ -169,3 +169,52 @@ def test_smart_resize_errors():
         smart_resize(np.ones((4, 4)), (2, 2))
     with pytest.raises(ValueError, match="interpolation='area'"):
         smart_resize(np.ones((4, 4, 3)), (2, 2), interpolation="area")
+
+
+def _files(tmp_path, rng) -> list:
+    """Image files of the modes and formats load_array must treat as load_img does."""
+    pixels = rng.integers(0, 256, (23, 31, 4), dtype=np.uint8)
+    rgba = Image.fromarray(pixels, "RGBA")
+    files = [_save(rgba.convert(mode), tmp_path / f"{mode}.png")
+             for mode in ["RGB", "RGBA", "L", "P", "LA"]]
+    deep = Image.fromarray(pixels[..., 0].astype(np.uint16) * 200)     # 16-bit grayscale
+    files.append(_save(deep, tmp_path / "I16.png"))
+    files.append(_save(Image.fromarray(pixels[..., :3]), tmp_path / "rgb.jpg"))
+    files.append(_save(Image.fromarray(pixels), tmp_path / "rgba.bmp"))
+    return files
+
+
+def _save(img, path):
+    img.save(path)
+    return path
+
+
+@pytest.mark.filterwarnings("ignore:Palette images with Transparency")  # Pillow's, both ways
+@pytest.mark.parametrize("color_mode", ["rgb", "rgba", "grayscale"])
+def test_load_array_is_load_img_then_img_to_array(tmp_path, rng, each_kernel_path, color_mode):
+    """Every mode, format and resize the iterators may meet, on both kernel paths (with Numba,
+    common PNGs skip Pillow's decode and resize): the same pixels, bit for bit."""
+    sizes = [None, (23, 31), (11, 15), (12, 16), (46, 62), (7, 40), (50, 9), (1, 1)]
+    for path in _files(tmp_path, rng):
+        for target_size in sizes:
+            for interpolation, keep, dtype in [("nearest", False, "float32"),
+                                               ("nearest", True, "uint8"),
+                                               ("bilinear", False, "float64"),
+                                               ("bicubic", True, "float32")]:
+                args = dict(color_mode=color_mode, target_size=target_size,
+                            interpolation=interpolation, keep_aspect_ratio=keep)
+                expected = img_to_array(load_img(path, **args), dtype=dtype)
+                x = load_array(path, dtype=dtype, **args)
+                assert x.dtype == expected.dtype, (path.name, args)
+                np.testing.assert_array_equal(x, expected, err_msg=f"{path.name} {args}")
+
+
+def test_load_array_of_a_corrupt_file_raises_load_img_s_error(tmp_path, each_kernel_path):
+    path = tmp_path / "broken.png"
+    data = io.BytesIO()
+    Image.new("RGB", (40, 30), (1, 2, 3)).save(data, format="PNG")
+    path.write_bytes(data.getvalue()[:-40])
+    with pytest.raises(OSError, match="truncated"):
+        load_img(path)
+    with pytest.raises(OSError, match="truncated"):
+        load_array(path, target_size=(10, 10))
