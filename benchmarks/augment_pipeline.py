@@ -33,8 +33,9 @@ LECTURE = dict(rescale=1 / 255, rotation_range=40, width_shift_range=0.2,
 CLASSES = ("paper", "rock", "scissors")
 
 
-def make_pngs(root: str, count: int, size: int = 300, seed: int = 0) -> None:
-    """`count` deterministic RGB PNGs spread over three class folders."""
+def make_pngs(root: str, count: int, size: int = 300, seed: int = 0, mode: str = "RGB") -> None:
+    """`count` deterministic PNGs (RGB, or RGBA with an opaque alpha channel, as the lecture's
+    rock-paper-scissors and horse-or-human files are) spread over three class folders."""
     from PIL import Image, ImageDraw
 
     rng = np.random.default_rng(seed)
@@ -52,7 +53,7 @@ def make_pngs(root: str, count: int, size: int = 300, seed: int = 0) -> None:
             w, h = (int(v) for v in rng.integers(20, 80, 2))
             draw.ellipse([x0, y0, x0 + w, y0 + h], fill=tuple(int(v) for v in
                                                                 rng.integers(0, 255, 3)))
-        img.save(os.path.join(folder, f"{CLASSES[i % 3]}{i:04d}.png"))
+        img.convert(mode).save(os.path.join(folder, f"{CLASSES[i % 3]}{i:04d}.png"))
 
 
 def images_per_second(iterator, batches: int) -> float:
@@ -75,16 +76,26 @@ def measure_keras(root: str, batch_size: int, batches: int) -> dict:
 
 
 def measure_chainrule(root: str, batch_size: int, batches: int) -> list[dict]:
+    """The lecture's pipeline and a rescale-only one, in one thread and with the workers; then
+    the augmenting one without Numba (the base install: Pillow decodes, NumPy warps)."""
+    from chainrule import config as chainrule_config
     from chainrule.preprocessing.base_iterator import default_workers
     from chainrule.preprocessing.image import ImageDataGenerator
 
+    chainrule_config.set_kernels(chainrule_config.kernels())  # load Numba now, if installed
+    numba = chainrule_config.kernels() == "numba"
     threads = default_workers()
     rows = []
-    for label, config, workers in [
-            ("augment, workers=0 (1 thread)", LECTURE, 0),
-            (f"augment, workers={threads} + prefetch", LECTURE, threads),
-            ("rescale only, workers=0 (decode + resize)", {"rescale": 1 / 255}, 0),
-            (f"rescale only, workers={threads} + prefetch", {"rescale": 1 / 255}, threads)]:
+    for label, config, workers, kernels in [
+            ("augment, workers=0 (1 thread)", LECTURE, 0, "numba"),
+            (f"augment, workers={threads} + prefetch", LECTURE, threads, "numba"),
+            ("rescale only, workers=0 (decode + resize)", {"rescale": 1 / 255}, 0, "numba"),
+            (f"rescale only, workers={threads} + prefetch", {"rescale": 1 / 255}, threads,
+             "numba"),
+            (f"augment, workers={threads}, no Numba", LECTURE, threads, "numpy")]:
+        if kernels == "numba" and not numba:
+            label += ", no Numba"
+        chainrule_config.set_kernels(kernels if numba else "numpy")
         it = ImageDataGenerator(**config).flow_from_directory(
             root, target_size=(150, 150), batch_size=batch_size, seed=0)
         it.workers = workers
@@ -109,9 +120,9 @@ def keras_rows(args, root: str) -> list[dict]:
     return [measure_keras(root, args.batch_size, args.batches)]
 
 
-def print_table(rows: list[dict], images: int) -> None:
+def print_table(rows: list[dict], images: int, mode: str) -> None:
     keras = next((r["img_s"] for r in rows if r["name"].startswith("Keras")), None)
-    print(f"\n{images} PNGs 300x300 -> 150x150, batch 128, lecture augmentation, "
+    print(f"\n{images} {mode} PNGs 300x300 -> 150x150, batch 128, lecture augmentation, "
           f"{os.cpu_count()} CPUs")
     print(f"| {'pipeline':<58} | {'img/s':>7} | {'ms/img':>6} | {'vs Keras':>8} |")
     print(f"|{'-' * 60}|{'-' * 9}|{'-' * 8}|{'-' * 10}|")
@@ -127,6 +138,8 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=6, help="timed batches per pipeline")
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--peer-python", help="interpreter with tensorflow, for the Keras row")
+    parser.add_argument("--mode", choices=["RGB", "RGBA"], default="RGB",
+                        help="colour mode of the generated PNGs")
     parser.add_argument("--dir", help="use this image folder instead of generating one")
     parser.add_argument("--keras-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -136,11 +149,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = args.dir or tmp
         if not args.dir:
-            make_pngs(root, args.images)
+            make_pngs(root, args.images, mode=args.mode)
         rows = measure_chainrule(root, args.batch_size, args.batches)
         rows += keras_rows(args, root)
         count = sum(len(files) for _, _, files in os.walk(root))
-    print_table(rows, count)
+    print_table(rows, count, args.dir and 'given' or args.mode)
 
 
 if __name__ == "__main__":

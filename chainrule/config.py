@@ -70,7 +70,8 @@ def set_op_threads(value: int) -> None:
 
 
 def kernels() -> str:
-    """'numba' when compiled loops run conv, max-pool and the augmentation warp, else 'numpy'.
+    """'numba' when compiled loops run conv, max-pool, the augmentation warp and the image
+    iterators' PNG decoding, else 'numpy' (and Pillow decodes).
 
     The default is 'numba' when Numba is installed (`pip install chainrule[fast]`) and the
     environment variable CHAINRULE_KERNELS is not 'numpy'. Both give the same bits; the
@@ -94,7 +95,7 @@ def kernels_requested() -> bool:
 
 
 def set_kernels(value: str) -> None:
-    """Pick the loops of conv, max-pool and the warp: 'numba' (compiled) or 'numpy'."""
+    """Pick the loops of conv, max-pool, the warp and PNG decoding: 'numba' or 'numpy'."""
     global _KERNELS, _KERNELS_REQUESTED
     if value not in ("numba", "numpy"):
         raise ValueError(f"set_kernels expects 'numba' or 'numpy'. Received: value={value!r}")

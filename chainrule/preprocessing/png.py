@@ -26,6 +26,7 @@ SIGNATURE = b"\x89PNG\r\n\x1a\n"
 CHANNELS = {0: 1, 2: 3, 6: 4}   # colour type -> channels: Pillow's L, RGB, RGBA
 BAIL_CHUNKS = (b"tRNS", b"acTL")   # they change what Pillow makes of the pixels
 LOOPS = "chainrule.preprocessing.numba_png"
+KEEP_BYTES = 16 * 2**20
 
 
 def decode(data: bytes) -> np.ndarray | None:
@@ -65,11 +66,14 @@ def decode(data: bytes) -> np.ndarray | None:
 
 
 class _Scratch(threading.local):
-    """A per-thread byte buffer, grown on demand and reused."""
+    """A per-thread byte buffer, grown on demand and reused (up to KEEP_BYTES: a huge image
+    gets a buffer of its own, so no thread holds on to one)."""
 
     buffer = np.empty(0, np.uint8)
 
     def get(self, size: int) -> np.ndarray:
+        if size > KEEP_BYTES:
+            return np.empty(size, np.uint8)
         if self.buffer.size < size:
             self.buffer = np.empty(size, np.uint8)
         return self.buffer[:size]

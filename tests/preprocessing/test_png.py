@@ -186,3 +186,13 @@ def test_threads_decode_into_their_own_buffers(rng):
     for thread in threads:
         thread.join()
     assert not failures
+
+
+def test_buffer_is_reused_per_thread_up_to_keep_bytes(rng, monkeypatch):
+    data = make_png(random_filtered(rng, 12, 10, 3), 12, 10)
+    first, second = png.decode(data), png.decode(data)
+    assert np.shares_memory(first, second)      # the contract: copy what you keep
+    monkeypatch.setattr(png, "KEEP_BYTES", 100)  # 360 bytes: too big to keep
+    first, second = png.decode(data), png.decode(data)
+    assert not np.shares_memory(first, second)
+    np.testing.assert_array_equal(second, pillow_pixels(data))
