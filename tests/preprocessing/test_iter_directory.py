@@ -53,7 +53,7 @@ def test_files_classes_and_message_match_keras(tree, capsys, subset):
 
 @pytest.mark.parametrize("class_mode", ["categorical", "binary", "sparse"])
 @pytest.mark.parametrize("subset", [None, "training", "validation"])
-def test_batches_match_keras(tree, capsys, subset, class_mode):
+def test_batches_match_keras(tree, capsys, each_kernel_path, subset, class_mode):
     name = subset or "all"
     it = _flow(tree, ImageDataGenerator(rescale=1 / 255.0, validation_split=0.2), subset=subset,
                class_mode=class_mode, shuffle=False, batch_size=8)
@@ -71,7 +71,7 @@ def test_batches_match_keras(tree, capsys, subset, class_mode):
     ("rgba", {"color_mode": "rgba"}),
     ("bilinear_keep_aspect", {"interpolation": "bilinear", "keep_aspect_ratio": True}),
 ])
-def test_loading_options_match_keras(tree, capsys, option, kwargs):
+def test_loading_options_match_keras(tree, capsys, each_kernel_path, option, kwargs):
     it = _flow(tree, class_mode="sparse", shuffle=False, batch_size=8, **kwargs)
     _, x = _all_batches(it)
     _assert_images_equal(tree, it.filenames, x, reference()[f"dir/option/{option}/x"])
