@@ -5,6 +5,8 @@ a 300x300 RGB PNG, of which zlib's inflate is ~1.1 ms; the rest is its chunk-by-
 reading, unfiltering and fresh image memory. Here Python finds the chunks, zlib inflates them
 in one call (it releases the GIL), and a compiled loop (`numba_png.unfilter`) undoes the row
 filters into a reused buffer: ~1.3 ms. PNG is lossless, so the pixels are Pillow's, bit for bit.
+With python-isal installed its inflate does zlib's part, the same bytes ~1.7x faster (0.8 vs
+1.5 ms for a 300x300 RGBA file); both release the GIL.
 
 Anything else returns None and the caller hands the file to Pillow, which decodes it or raises
 its usual error: palettes, 16-bit or 1-4-bit samples, gray+alpha, interlacing, a transparency
@@ -21,6 +23,11 @@ import zlib
 import numpy as np
 
 from chainrule.ops import kernels
+
+try:     # python-isal (the `fast` extra): zlib's bytes and errors, inflated ~1.7x faster
+    from isal import isal_zlib as inflater
+except ImportError:
+    inflater = zlib
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 CHANNELS = {0: 1, 2: 3, 6: 4}   # colour type -> channels: Pillow's L, RGB, RGBA
@@ -53,8 +60,8 @@ def decode(data: bytes) -> np.ndarray | None:
     channels = CHANNELS[colour]
     stride = width * channels
     try:
-        raw = zlib.decompress(compressed, bufsize=height * (stride + 1))
-    except zlib.error:
+        raw = inflater.decompress(compressed, bufsize=height * (stride + 1))
+    except inflater.error:
         return None
     if len(raw) != height * (stride + 1):
         return None

@@ -22,8 +22,15 @@ from chainrule.preprocessing.image_io import img_to_array, load_array, load_img
 pytest.importorskip("numba")
 
 
-@pytest.fixture(autouse=True)
-def numba_kernels():
+INFLATERS = ["zlib"] + (["isal"] if png.inflater is not zlib else [])
+
+
+@pytest.fixture(autouse=True, params=INFLATERS)
+def numba_kernels(request, monkeypatch):
+    """Every test with Numba's unfilter loop, once per inflater: zlib's, and python-isal's
+    when it is installed (the `fast` extra)."""
+    if request.param == "zlib":
+        monkeypatch.setattr(png, "inflater", zlib)
     default = config.kernels()
     config.set_kernels("numba")      # asked for by name: loaded before the first decode
     yield
@@ -124,6 +131,9 @@ def _declined(rng) -> dict[str, bytes]:
         "cut in the IDAT": good[:len(good) // 2],
         "cut zlib stream": (png.SIGNATURE + header(width, height)
                             + chunk(b"IDAT", stream[:-6]) + chunk(b"IEND", b"")),
+        "bad zlib checksum": (png.SIGNATURE + header(width, height)
+                              + chunk(b"IDAT", stream[:-1] + bytes([stream[-1] ^ 1]))
+                              + chunk(b"IEND", b"")),
         "too few rows": make_png(rgb[:-1], width, height),
         "unknown filter type": make_png(bad_filter, width, height),
         "zero width": make_png(rgb[:, :1], 0, height),
