@@ -9,6 +9,7 @@ import io
 import re
 import struct
 import threading
+import tracemalloc
 import zlib
 
 import numpy as np
@@ -20,17 +21,11 @@ from chainrule.preprocessing import png
 from chainrule.preprocessing.image_io import img_to_array, load_array, load_img
 
 pytest.importorskip("numba")
+pytest.importorskip("isal")
 
 
-INFLATERS = ["zlib"] + (["isal"] if png.inflater is not zlib else [])
-
-
-@pytest.fixture(autouse=True, params=INFLATERS)
-def numba_kernels(request, monkeypatch):
-    """Every test with Numba's unfilter loop, once per inflater: zlib's, and python-isal's
-    when it is installed (the `fast` extra)."""
-    if request.param == "zlib":
-        monkeypatch.setattr(png, "inflater", zlib)
+@pytest.fixture(autouse=True)
+def numba_kernels():
     default = config.kernels()
     config.set_kernels("numba")      # asked for by name: loaded before the first decode
     yield
@@ -174,9 +169,32 @@ def test_images_over_pillow_s_bomb_limit_are_left_to_it(rng, monkeypatch):
     assert png.decode(data) is not None
 
 
-def test_numpy_kernels_leave_every_file_to_pillow(rng):
+def test_numpy_kernels_or_no_isal_leave_every_file_to_pillow(rng, monkeypatch):
+    data = make_png(random_filtered(rng, 4, 4, 3), 4, 4)
+    assert png.decode(data) is not None
+    monkeypatch.setattr(png, "inflater", None)
+    assert png.decode(data) is None
+    monkeypatch.undo()
     config.set_kernels("numpy")
-    assert png.decode(make_png(random_filtered(rng, 4, 4, 3), 4, 4)) is None
+    assert png.decode(data) is None
+
+
+def test_a_stream_that_inflates_past_its_rows_is_cut_short(rng, tmp_path):
+    """A 4x4 image whose IDAT inflates to 64 MB: declined after its rows and one byte, without
+    inflating the rest (Pillow, which then decodes it, stops after the rows as well)."""
+    rows = random_filtered(rng, 4, 4, 3)
+    stream = zlib.compress(rows.tobytes() + bytes(64 * 2**20))
+    data = (png.SIGNATURE + header(4, 4) + chunk(b"IDAT", stream) + chunk(b"IEND", b""))
+    tracemalloc.start()
+    try:
+        assert png.decode(data) is None
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2**20
+    path = tmp_path / "bomb.png"
+    path.write_bytes(data)
+    np.testing.assert_array_equal(load_array(path, dtype="uint8"), pillow_pixels(data))
 
 
 def test_threads_decode_into_their_own_buffers(rng):
