@@ -1,9 +1,11 @@
 """Reading, writing and resizing single images, with Keras' exact conversions.
 
-`load_img` is what `flow_from_directory` calls for every file, so its quirks are the contract:
-RGBA drops alpha without compositing, the default resize is nearest-neighbour, and a file is
-resized only when its size differs from `target_size`. Pillow does the decoding (and releases
-the GIL while it does, which is what lets the iterators decode in worker threads).
+`load_img` is Keras' contract for every file `flow_from_directory` reads: RGBA drops alpha
+without compositing, the default resize is nearest-neighbour, and a file is resized only when
+its size differs from `target_size`. Pillow does the decoding (and releases the GIL while it
+does, which is what lets the iterators decode in worker threads). The iterators call
+`load_array`, the same pixels as `img_to_array(load_img(...))`, which with the `fast` extra
+decodes the common PNG itself (`png.py`) and resizes it by a gather.
 """
 from __future__ import annotations
 
