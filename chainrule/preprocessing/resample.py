@@ -7,11 +7,10 @@ for operation (float64 positions, lerps in the image's dtype), so the pixels are
 to it. What differs is how the work is laid out for NumPy, which made the warp of a 150x150x3
 image ~3x faster:
 
-- Scratch buffers. Done with fresh temporaries, the warp made about ten arrays of 200-500 KB.
-  glibc hands freed blocks that large back to the kernel, so every image page-faulted them all
-  in again (~600 faults, about a third of the time). Here every temporary is a buffer kept per
-  thread and reused (`threading.local`, so worker threads never share one); large images are
-  done in bands of `BAND_PIXELS` output pixels, which bounds the buffers.
+- Scratch buffers. Done with fresh temporaries, the warp made about ten arrays of 200-500 KB,
+  page-faulted in again for every image (~600 faults, about a third of the time). Here every
+  temporary is a per-thread buffer (`scratch`); large images are done in bands of
+  `BAND_PIXELS` output pixels, which bounds the buffers.
 - Whole pixels per gather. `np.take` costs per item, and moves an item of 4, 8, 16 or 32 bytes
   with one copy but any other size with a `memmove` call. So the image is first copied into a
   table whose pixels are such items (3 float32 channels padded to 4, 16 bytes), and each of the
@@ -26,37 +25,13 @@ instead (same pixels, about twice as fast again); `config.set_kernels('numpy')` 
 """
 from __future__ import annotations
 
-import math
-import threading
-
 import numpy as np
 
 from chainrule.ops import kernels
+from chainrule.preprocessing import scratch
 
 BAND_PIXELS = 65536  # a 150x150 image is one band; each band costs ~40 NumPy calls
-KEEP_BYTES = 16 * 2**20  # larger buffers (a huge image's pixel table) are not kept
-
-
-class _Scratch(threading.local):
-    """Per-thread buffers, grown on demand and reused: `get` returns a view of the right shape.
-
-    They start zeroed, so the padding channels of a pixel table always hold finite numbers.
-    """
-
-    def __init__(self):
-        self.buffers: dict[str, np.ndarray] = {}
-
-    def get(self, name: str, shape: tuple[int, ...], dtype) -> np.ndarray:
-        size = math.prod(shape)
-        if size * np.dtype(dtype).itemsize > KEEP_BYTES:
-            return np.zeros(shape, dtype)
-        buffer = self.buffers.get(name)
-        if buffer is None or buffer.size < size or buffer.dtype != dtype:
-            buffer = self.buffers[name] = np.zeros(size, dtype)
-        return buffer[:size].reshape(shape)
-
-
-_scratch = _Scratch()
+_scratch = scratch.buffers
 
 
 def sample(x: np.ndarray, matrix: np.ndarray, fill_mode: str, cval: float, order: int,

@@ -17,7 +17,7 @@ import pytest
 from PIL import Image
 
 from chainrule import config
-from chainrule.preprocessing import png
+from chainrule.preprocessing import png, scratch
 from chainrule.preprocessing.image_io import img_to_array, load_array, load_img
 
 pytest.importorskip("numba")
@@ -220,7 +220,7 @@ def test_buffer_is_reused_per_thread_up_to_keep_bytes(rng, monkeypatch):
     data = make_png(random_filtered(rng, 12, 10, 3), 12, 10)
     first, second = png.decode(data), png.decode(data)
     assert np.shares_memory(first, second)      # the contract: copy what you keep
-    monkeypatch.setattr(png, "KEEP_BYTES", 100)  # 360 bytes: too big to keep
+    monkeypatch.setattr(scratch, "KEEP_BYTES", 100)  # 360 bytes: too big to keep
     first, second = png.decode(data), png.decode(data)
     assert not np.shares_memory(first, second)
     np.testing.assert_array_equal(second, pillow_pixels(data))

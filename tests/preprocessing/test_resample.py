@@ -8,7 +8,7 @@ import threading
 import numpy as np
 import pytest
 
-from chainrule.preprocessing import resample, transforms
+from chainrule.preprocessing import resample, scratch, transforms
 from chainrule.preprocessing.image import ImageDataGenerator
 from tests.preprocessing.warp_reference import reference_warp
 
@@ -54,7 +54,7 @@ def test_bands_and_unkept_buffers_change_nothing(rng, monkeypatch, fill_mode):
     matrix = _random_matrix(rng, 31, 29)
     whole = transforms.warp(x, matrix, fill_mode)
     monkeypatch.setattr(resample, "BAND_PIXELS", 100)   # 3 rows a band, the last one short
-    monkeypatch.setattr(resample, "KEEP_BYTES", 1000)   # most buffers made fresh each time
+    monkeypatch.setattr(scratch, "KEEP_BYTES", 1000)   # most buffers made fresh each time
     monkeypatch.setattr(resample, "_compiled", lambda fill_mode: None)
     np.testing.assert_array_equal(transforms.warp(x, matrix, fill_mode), whole)
 
