@@ -3,6 +3,8 @@ import numpy as np
 import pytest
 
 import chainrule
+from chainrule.ops import kernels
+from chainrule.preprocessing import png, resample
 
 collect_ignore = ["fixtures/make_keras_reference.py"]  # needs TensorFlow; run by hand only
 
@@ -11,6 +13,19 @@ collect_ignore = ["fixtures/make_keras_reference.py"]  # needs TensorFlow; run b
 def rng():
     """Randomness for tests comes from here, never from NumPy's global state."""
     return np.random.default_rng(0)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_loops_loaded():
+    """Load every Numba module (compiling them on a cold cache) before the first test.
+
+    Left to the background loader, Numba's compiler would run on another thread while tests
+    run, and it uses `warnings.catch_warnings`, which saves and later restores the process-wide
+    warning filters: that can undo a test's own filter (`pytest.mark.filterwarnings`) midway.
+    """
+    if chainrule.config.kernels() == "numba":
+        for name in (kernels.CONV_LOOPS, resample.LOOPS, png.LOOPS):
+            kernels._load(name)
 
 
 @pytest.fixture(autouse=True)

@@ -31,6 +31,7 @@ from chainrule.ops import kernels
 from chainrule.preprocessing import scratch
 
 BAND_PIXELS = 65536  # a 150x150 image is one band; each band costs ~40 NumPy calls
+LOOPS = "chainrule.preprocessing.numba_warp"
 _scratch = scratch.buffers
 
 
@@ -70,7 +71,7 @@ def _compiled(fill_mode: str):
     `fill_mode`; loaded like the conv loops (`ops.kernels.compiled`), in the background."""
     if fill_mode not in ("nearest", "constant"):
         return None
-    return kernels.compiled(np, "chainrule.preprocessing.numba_warp")
+    return kernels.compiled(np, LOOPS)
 
 
 def _pixel_table(x: np.ndarray, dtype, pad: bool) -> np.ndarray:
