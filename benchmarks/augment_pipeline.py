@@ -153,7 +153,7 @@ def main() -> None:
         rows = measure_chainrule(root, args.batch_size, args.batches)
         rows += keras_rows(args, root)
         count = sum(len(files) for _, _, files in os.walk(root))
-    print_table(rows, count, args.dir and 'given' or args.mode)
+    print_table(rows, count, "given" if args.dir else args.mode)
 
 
 if __name__ == "__main__":

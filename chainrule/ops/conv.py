@@ -178,8 +178,8 @@ class Conv2D(Function):
         """(b, H, W, C) -> (b*OH*OW, kh*kw*C) patches in `scratch`, by slice copies."""
         xp = get_array_module(x)
         if self.fast:                                  # the same, as one compiled loop
-            self.fast.im2col(xp.ascontiguousarray(x), scratch[:len(x)], *self.strides, *self.dilation,
-                             self.pads[0], self.pads[2])
+            self.fast.im2col(xp.ascontiguousarray(x), scratch[:len(x)], *self.strides,
+                             *self.dilation, self.pads[0], self.pads[2])
             return _rows(scratch, len(x))
         top, bottom, left, right = self.pads
         if any(self.pads):

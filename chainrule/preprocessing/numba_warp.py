@@ -9,10 +9,11 @@ over the output instead of ~25 over whole-image temporaries and four gathers). '
 
 The loop makes one pass over the output pixels, computing each pixel's four source offsets and
 two fractions and then its values, with the channel loop inside (storing a row's offsets and
-fractions for a second loop to read back costs ~25% more). The channel loop has a trip count of 3 in practice, and LLVM makes it fast only when
-it knows the count: a plain 3-D copy with an inner loop of unknown length 3 runs 15x slower
-than a flat one. So the common case, 3 channels, is passed as the constant 3. The fractions go
-through a two-element array of the image's dtype, which rounds them as the reference does.
+fractions for a second loop to read back costs ~25% more). The channel loop has a trip count
+of 3 in practice, and LLVM makes it fast only when it knows the count: a plain 3-D copy with
+an inner loop of unknown length 3 runs 15x slower than a flat one. So the common case, 3
+channels, is passed as the constant 3. The fractions go through a two-element array of the
+image's dtype, which rounds them as the reference does.
 
 Like the conv and pooling loops (`chainrule.ops.numba_kernels`), it releases the GIL, so the
 image iterators' worker threads warp in parallel; it is compiled on first use and cached on disk,
