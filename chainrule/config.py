@@ -113,7 +113,7 @@ def buffer_pool_bytes() -> int:
 
 
 def set_buffer_pool_bytes(value: int) -> None:
-    """Cap the reusable buffers (`chainrule.ops.buffers`); 0 turns reuse off."""
+    """Cap the reusable buffers (`chainrule.runtime.buffers`); 0 turns reuse off."""
     global _BUFFER_POOL_BYTES
     if not isinstance(value, int) or value < 0:
         raise ValueError(

@@ -3,8 +3,9 @@ import numpy as np
 import pytest
 
 import chainrule
-from chainrule.ops import kernels
+from chainrule.ops import conv
 from chainrule.preprocessing import png, resample
+from chainrule.runtime import kernels
 
 collect_ignore = ["fixtures/make_keras_reference.py"]  # needs TensorFlow; run by hand only
 
@@ -19,13 +20,14 @@ def rng():
 def _compiled_loops_loaded():
     """Load every Numba module (compiling them on a cold cache) before the first test.
 
-    Left to the background loader, Numba's compiler would run on another thread while tests
-    run, and it uses `warnings.catch_warnings`, which saves and later restores the process-wide
-    warning filters: that can undo a test's own filter (`pytest.mark.filterwarnings`) midway.
+    Loaded at first use instead, a module could be compiled on an image iterator's worker
+    thread while a test runs, and Numba's compiler uses `warnings.catch_warnings`, which saves
+    and later restores the process-wide warning filters: that can undo a test's own filter
+    (`pytest.mark.filterwarnings`) midway. Loading here also keeps compile time out of tests.
     """
     if chainrule.config.kernels() == "numba":
-        for name in (kernels.CONV_LOOPS, resample.LOOPS, png.LOOPS):
-            kernels._load(name)
+        for name in (conv.LOOPS, resample.LOOPS, png.LOOPS):
+            kernels.load(name)
 
 
 @pytest.fixture(autouse=True)

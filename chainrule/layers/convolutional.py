@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from chainrule import activations, initializers, ops
-from chainrule.ops import kernels as op_kernels
 from chainrule.layers.input_spec import InputSpec
 from chainrule.layers.layer import Layer
 
@@ -74,7 +73,6 @@ class Conv2D(Layer):
             if self.use_bias else None
         self.input_spec = InputSpec(ndim=4, axes={-1: channels})
         self._check_fits(input_shape)
-        op_kernels.preload()           # start loading Numba's loops while the model is set up
 
     def _check_fits(self, input_shape) -> None:
         out = self.compute_output_shape(input_shape)

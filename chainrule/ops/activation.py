@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from chainrule.autodiff.function import Function
 from chainrule.backend import get_array_module
-from chainrule.ops import buffers
+from chainrule.runtime import buffers
 
 
 class ReLU(Function):

@@ -5,7 +5,7 @@ im2col copies each of the kh*kw kernel offsets as one strided slice into a
 (kh*kw*C, out), so neither side needs a transpose. The batch is processed a few images at a
 time: the patch buffer stays cache-sized and is reused, and backward rebuilds it per chunk
 instead of keeping the whole im2col (382 MB for the lecture's conv2) alive between passes.
-The chunks run on `config.op_threads()` threads (see `kernels.map_chunks`), each thread
+The chunks run on `config.op_threads()` threads (see `runtime.threads.map_chunks`), each thread
 with its own patch buffer.
 """
 from __future__ import annotations
@@ -15,13 +15,15 @@ from typing import TYPE_CHECKING
 from chainrule.autodiff.function import Function
 from chainrule.autodiff.tensor import Tensor
 from chainrule.backend import get_array_module
-from chainrule.ops import buffers
-from chainrule.ops.kernels import compiled, map_chunks
+from chainrule.runtime import buffers
+from chainrule.runtime.batch import batch_chunks
+from chainrule.runtime.kernels import compiled
+from chainrule.runtime.threads import map_chunks
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
 
-SCRATCH_BYTES = 8 * 2**20  # im2col buffer per chunk: big enough for GEMM, small enough for L3
+LOOPS = "chainrule.ops.numba_kernels"  # compiled im2col and col2im (Numba), optional
 
 
 def conv_output_length(n: int, k: int, stride: int, padding: str, dilation: int = 1) -> int:
@@ -60,21 +62,6 @@ def normalize_padding(padding, op: str = "conv2d") -> str:
     if mode not in ("valid", "same"):
         raise ValueError(f"{op} `padding` must be 'valid' or 'same'. Received: padding={padding!r}")
     return mode
-
-
-def batch_chunks(n: int, image_bytes: int, budget: int | None = None):
-    """(lo, hi) ranges over a batch of n, each holding at most `budget` bytes (>= 1 image).
-
-    Working a few images at a time keeps temporaries in cache and reuses buffers instead of
-    sweeping (and page-faulting) batch-sized arrays several times. The count is even and the
-    sizes equal (within one), so two threads get the same work whatever the budget.
-    """
-    per_chunk = max(1, (SCRATCH_BYTES if budget is None else budget) // max(image_bytes, 1))
-    count = -(-n // per_chunk)
-    if count < n:
-        count += count % 2
-    bounds = [n * i // count for i in range(count + 1)] if n else [0]
-    return list(zip(bounds[:-1], bounds[1:]))
 
 
 def window(offset: int, stride: int, count: int, dilation: int = 1) -> slice:
@@ -149,7 +136,7 @@ class Conv2D(Function):
         self.chunks = batch_chunks(n, image_bytes)
         chunk = max((hi - lo for lo, hi in self.chunks), default=0)
         self.scratch_shape, self.xp = (chunk, self.oh, self.ow, kh, kw, c), xp
-        self.fast = compiled(xp)                       # Numba glue loops, or None for NumPy's
+        self.fast = compiled(xp, LOOPS)                     # Numba glue loops, or None for NumPy's
 
     def _new_scratch(self):
         """A patch buffer for one thread: (largest chunk, OH, OW, kh, kw, C)."""

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING
 from chainrule.autodiff.function import Function
 from chainrule.autodiff.tensor import Tensor
 from chainrule.backend import get_array_module
-from chainrule.ops.conv import (batch_chunks, conv_output_length, normalize_padding,
-                                normalize_tuple, same_padding, window)
+from chainrule.ops.conv import (conv_output_length, normalize_padding, normalize_tuple,
+                                same_padding, window)
+from chainrule.runtime.batch import batch_chunks
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike

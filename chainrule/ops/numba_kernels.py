@@ -6,7 +6,7 @@ require equal results. The loops win because they touch each value once, in cach
 the NumPy versions make kh*kw strided passes and build temporaries (the lecture's conv2
 col2im: 107 ms in NumPy, 35 ms as a loop on one core; ../shared/PERF_NOTES.md).
 
-The loops are serial and release the GIL (`nogil=True`): `kernels.map_chunks` already runs
+The loops are serial and release the GIL (`nogil=True`): `runtime.threads.map_chunks` already runs
 one batch chunk per core. They are compiled on first use and cached on disk (`cache=True`).
 `chainrule.config.set_kernels('numpy')` switches them off.
 

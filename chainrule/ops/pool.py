@@ -20,10 +20,12 @@ import numpy as np
 from chainrule.autodiff.function import Function
 from chainrule.autodiff.tensor import Tensor
 from chainrule.backend import get_array_module
-from chainrule.ops.conv import (batch_chunks, conv_output_length, normalize_padding,
-                                normalize_tuple, same_padding, window)
-from chainrule.ops import buffers
-from chainrule.ops.kernels import compiled, map_chunks
+from chainrule.ops.conv import (LOOPS, conv_output_length, normalize_padding, normalize_tuple,
+                                same_padding, window)
+from chainrule.runtime import buffers
+from chainrule.runtime.batch import batch_chunks
+from chainrule.runtime.kernels import compiled
+from chainrule.runtime.threads import map_chunks
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
@@ -133,7 +135,7 @@ class MaxPool2D(_Pool2D):
     def forward(self, x):
         self._setup(x)
         xp = get_array_module(x)
-        self.fast = compiled(xp)
+        self.fast = compiled(xp, LOOPS)
         if self.fast:
             return self._compiled_forward(xp.ascontiguousarray(x))
         self.xpad = self._padded(x, -xp.inf)

@@ -22,8 +22,7 @@ import zlib
 
 import numpy as np
 
-from chainrule.ops import kernels
-from chainrule.preprocessing import scratch
+from chainrule.runtime import kernels, scratch
 
 try:     # python-isal (the `fast` extra): zlib's bytes and errors, inflated ~1.7x faster
     from isal import isal_zlib as inflater

@@ -27,8 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from chainrule.ops import kernels
-from chainrule.preprocessing import scratch
+from chainrule.runtime import kernels, scratch
 
 BAND_PIXELS = 65536  # a 150x150 image is one band; each band costs ~40 NumPy calls
 LOOPS = "chainrule.preprocessing.numba_warp"

@@ -9,6 +9,7 @@ from chainrule import ops
 from chainrule.autodiff.gradcheck import check_grad
 from chainrule.autodiff.tensor import Tensor
 from chainrule.ops import conv
+from chainrule.runtime import batch
 
 pytestmark = pytest.mark.usefixtures("each_kernel_path")   # NumPy and Numba kernels
 
@@ -75,7 +76,7 @@ def test_conv2d_matches_direct_loops(rng, x_shape, w_shape, strides, padding, di
 def test_conv2d_chunks_of_the_batch_give_the_same_result(rng, monkeypatch):
     x, w = rng.standard_normal((5, 6, 6, 2)), rng.standard_normal((3, 3, 2, 3))
     image_bytes = 4 * 4 * 3 * 3 * 2 * 8                       # OH*OW*kh*kw*C*itemsize
-    monkeypatch.setattr(conv, "SCRATCH_BYTES", 2 * image_bytes)   # chunks of 1, 1, 1, 2
+    monkeypatch.setattr(batch, "SCRATCH_BYTES", 2 * image_bytes)  # chunks of 1, 1, 1, 2
     np.testing.assert_allclose(ops.conv2d(x, w).numpy(), reference_conv2d(x, w), atol=1e-12)
     check_grad(lambda x, w: ops.conv2d(x, w, padding="same"), (x, w))
 

@@ -17,7 +17,8 @@ import pytest
 from PIL import Image
 
 from chainrule import config
-from chainrule.preprocessing import png, scratch
+from chainrule.preprocessing import png
+from chainrule.runtime import scratch
 from chainrule.preprocessing.image_io import img_to_array, load_array, load_img
 
 pytest.importorskip("numba")

@@ -8,7 +8,8 @@ import threading
 import numpy as np
 import pytest
 
-from chainrule.preprocessing import resample, scratch, transforms
+from chainrule.preprocessing import resample, transforms
+from chainrule.runtime import scratch
 from chainrule.preprocessing.image import ImageDataGenerator
 from tests.preprocessing.warp_reference import reference_warp
 

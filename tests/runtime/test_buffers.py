@@ -5,7 +5,7 @@ import pytest
 from chainrule import config
 from chainrule.layers import Conv2D, Dense, Flatten, MaxPooling2D
 from chainrule.models import Sequential
-from chainrule.ops import buffers
+from chainrule.runtime import buffers
 
 BIG = (512, 1024)           # 2 MiB of float32: above MIN_BYTES
 
