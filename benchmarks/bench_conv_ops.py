@@ -14,8 +14,9 @@ import time
 import numpy as np
 
 from chainrule.autodiff.tensor import Tensor
-from chainrule.ops.conv import Conv2D
-from chainrule.ops.pool import AvgPool2D, MaxPool2D
+from chainrule.ops.conv import Conv2DOp
+from chainrule.ops.im2col import col2im, im2col, rows
+from chainrule.ops.pool import AvgPool2DOp, MaxPool2DOp
 
 
 def median_ms(fn, repeat: int) -> float:
@@ -32,31 +33,32 @@ def bench_conv(name, x_shape, w_shape, x_needs_grad, repeat, rng):
     x = Tensor(rng.standard_normal(x_shape, np.float32), requires_grad=x_needs_grad)
     w = Tensor(rng.standard_normal(w_shape, np.float32) * 0.05, requires_grad=True)
     b = Tensor(np.zeros(w_shape[-1], np.float32), requires_grad=True)
-    fn = Conv2D()
+    fn = Conv2DOp()
     y = fn(x, w, b)
     gy = rng.standard_normal(y.shape, np.float32)
     fwd = median_ms(lambda: fn.forward(x.data, w.data, b.data), repeat)
     bwd = median_ms(lambda: fn.backward(gy), repeat)
     what = "dX+dW+db" if x_needs_grad else "dW+db"
     print(f"{name:6s} conv2d {x_shape} * {w_shape}: fwd {fwd:7.1f} ms, bwd ({what}) {bwd:7.1f} ms"
-          f"  [chunk={fn.chunks[0][1]} images]")
+          f"  [chunk={fn.batch.chunks[0][1]} images]")
     return fn, gy
 
 
 def conv_breakdown(fn, gy, repeat):
-    """Conv2D's kinds of work, each summed over the batch chunks (scratch contents unused)."""
+    """Conv2DOp's kinds of work, each summed over the batch chunks on one thread."""
     w2d = fn.kernel.reshape(-1, fn.cout)
     gx = np.zeros(fn.x.shape, fn.dtype)
+    scratch, fast = np.empty((fn.batch.largest, *fn.patch_shape), fn.dtype), fn.batch.fast
     parts = {
-        "im2col": lambda lo, hi: fn._im2col(fn.x[lo:hi]),
-        "fwd GEMM": lambda lo, hi: fn._scratch_2d(hi - lo) @ w2d,
-        "dW GEMM": lambda lo, hi: fn._scratch_2d(hi - lo).T @ gy[lo:hi].reshape(-1, fn.cout),
+        "im2col": lambda lo, hi: im2col(fn.x[lo:hi], scratch, fn.win, fast),
+        "fwd GEMM": lambda lo, hi: rows(scratch, hi - lo) @ w2d,
+        "dW GEMM": lambda lo, hi: rows(scratch, hi - lo).T @ gy[lo:hi].reshape(-1, fn.cout),
         "dX GEMM": lambda lo, hi: np.matmul(gy[lo:hi].reshape(-1, fn.cout), w2d.T,
-                                            out=fn._scratch_2d(hi - lo)),
-        "col2im": lambda lo, hi: fn._col2im(fn._scratch_2d(hi - lo), gx[lo:hi]),
+                                            out=rows(scratch, hi - lo)),
+        "col2im": lambda lo, hi: col2im(rows(scratch, hi - lo), gx[lo:hi], fn.win, fast),
     }
     for name, part in parts.items():
-        ms = median_ms(lambda part=part: [part(lo, hi) for lo, hi in fn.chunks], repeat)
+        ms = median_ms(lambda part=part: [part(lo, hi) for lo, hi in fn.batch.chunks], repeat)
         print(f"         {name:9s} {ms:7.1f} ms")
 
 
@@ -81,8 +83,8 @@ def main():
     bench_conv("conv1", (n, 150, 150, 3), (3, 3, 3, 64), False, args.repeat, rng)
     fn, gy = bench_conv("conv2", (n, 74, 74, 64), (3, 3, 64, 64), True, args.repeat, rng)
     conv_breakdown(fn, gy, args.repeat)
-    bench_pool(MaxPool2D, (n, 148, 148, 64), args.repeat, rng)
-    bench_pool(AvgPool2D, (n, 148, 148, 64), args.repeat, rng)
+    bench_pool(MaxPool2DOp, (n, 148, 148, 64), args.repeat, rng)
+    bench_pool(AvgPool2DOp, (n, 148, 148, 64), args.repeat, rng)
 
 
 if __name__ == "__main__":

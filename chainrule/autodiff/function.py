@@ -46,8 +46,8 @@ class Function:
 
     @property
     def name(self) -> str:
-        """Lower-case op name for printing, e.g. 'mul' for Mul."""
-        return type(self).__name__.lower()
+        """Lower-case op name for printing, e.g. 'mul' for Mul, 'conv2d' for Conv2DOp."""
+        return type(self).__name__.removesuffix("Op").lower()
 
 
 def _as_tensors(inputs) -> tuple[Tensor, ...]:

@@ -5,6 +5,7 @@ of the kh*kw kernel offsets, the input pixels that offset touches form one strid
 shape (batch, OH, OW, C); that slice times the kernel row w[a, b] (C, M), broadcast over the
 pixels, is added to the output. Backward walks the same offsets. Output channel c*M + m is
 input channel c's m-th filter, TensorFlow's order, so Keras kernels and biases fit as they are.
+The batch is worked a few images at a time on the op threads (`runtime.batch.Batch`).
 """
 from __future__ import annotations
 
@@ -13,9 +14,8 @@ from typing import TYPE_CHECKING
 from chainrule.autodiff.function import Function
 from chainrule.autodiff.tensor import Tensor
 from chainrule.backend import get_array_module
-from chainrule.ops.conv import (conv_output_length, normalize_padding, normalize_tuple,
-                                same_padding, window)
-from chainrule.runtime.batch import batch_chunks
+from chainrule.ops.windows import Windows, normalize_padding, normalize_tuple
+from chainrule.runtime.batch import Batch
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
@@ -23,8 +23,12 @@ if TYPE_CHECKING:
 OP = "depthwise_conv2d"
 
 
-class DepthwiseConv2D(Function):
-    """y[n, i, j, c*M + m] = sum_{a,b} x_pad[n, i*sh + a*dh, j*sw + b*dw, c] * w[a, b, c, m]."""
+class DepthwiseConv2DOp(Function):
+    """y[n, i, j, c*M + m] = sum_{a,b} x_pad[n, i*sh + a*dh, j*sw + b*dw, c] * w[a, b, c, m].
+
+    Per kernel offset (a, b) with input slice X_ab: y += X_ab w[a, b], so
+    dL/dw[a, b] = sum over pixels of X_ab gy, and dL/dX_ab = gy w[a, b] summed over m.
+    """
 
     def __init__(self, strides=1, padding: str = "valid", dilation_rate=1):
         self.strides = normalize_tuple(strides, "strides", OP)
@@ -32,80 +36,58 @@ class DepthwiseConv2D(Function):
         self.dilation = normalize_tuple(dilation_rate, "dilation_rate", OP)
 
     def forward(self, x, kernel, bias=None):
-        self._setup(x, kernel, bias)
-        xp = get_array_module(x)
-        padded, (kh, kw, c, m) = self._pad(x), kernel.shape
-        out = xp.zeros((x.shape[0], self.oh, self.ow, c, m), self.dtype)
-        term = xp.empty((self.chunk, self.oh, self.ow, c, m), self.dtype)   # reused buffer
-        for lo, hi in self.chunks:               # a few images at a time, so out stays in cache
-            for a, b, rows, cols in self._offsets(kh, kw):
-                out[lo:hi] += xp.multiply(padded[lo:hi, rows, cols, :, None], kernel[a, b],
-                                          out=term[:hi - lo])
-        out = out.reshape(*out.shape[:3], c * m)
+        xp, batch = get_array_module(x), self._setup(x, kernel, bias)
+        padded, (_, _, c, m) = self.win.pad(xp, x), kernel.shape
+        y = batch.empty((len(x), self.win.oh, self.win.ow, c, m), self.dtype)
+
+        def chunk(lo, hi, term):                 # term: this thread's product buffer
+            y[lo:hi] = 0
+            for a, b, rows, cols in self.win.offsets():
+                y[lo:hi] += xp.multiply(padded[lo:hi, rows, cols, :, None], kernel[a, b],
+                                        out=term[:hi - lo])
+
+        batch.run(chunk, y.shape[1:], self.dtype)
+        y = y.reshape(*y.shape[:3], c * m)
         if bias is not None:
-            out += bias
+            y += bias
         self.x, self.kernel, self.has_bias = x, kernel, bias is not None
-        return out
+        return y
 
     def backward(self, gy):
-        xp = get_array_module(gy)
-        kh, kw, c, m = self.kernel.shape
+        xp, (_, _, c, m) = get_array_module(gy), self.kernel.shape
         gy5 = gy.reshape(*gy.shape[:3], c, m).astype(self.dtype, copy=False)
-        padded = self._pad(self.x)
+        padded = self.win.pad(xp, self.x)
         gpad = xp.zeros(padded.shape, self.dtype) if self._wants(0) else None
-        gk = xp.zeros(self.kernel.shape, self.dtype)
-        for lo, hi in self.chunks:
-            g = gy5[lo:hi]
-            for a, b, rows, cols in self._offsets(kh, kw):
-                gk[a, b] += xp.einsum("nijc,nijcm->cm", padded[lo:hi, rows, cols, :], g)  # x gy
-                if gpad is not None:                                                    # w gy
+
+        def chunk(lo, hi, _):
+            g, gk = gy5[lo:hi], xp.zeros(self.kernel.shape, self.dtype)
+            for a, b, rows, cols in self.win.offsets():
+                x_ab = padded[lo:hi, rows, cols, :]
+                gk[a, b] += xp.einsum("nijc,nijcm->cm", x_ab, g)                  # X_ab gy
+                if gpad is not None:                                            # gy w[a, b]
                     gpad[lo:hi, rows, cols, :] += xp.einsum("nijcm,cm->nijc", g, self.kernel[a, b])
-        gx = None if gpad is None else self._crop(gpad)
+            return gk
+
+        gk = self.batch.add(xp.zeros(self.kernel.shape, self.dtype), self.batch.run(chunk))
+        gx = None if gpad is None else self.win.crop(gpad, *self.x.shape[1:3])
         gk = gk.astype(self.kernel.dtype, copy=False)
         return (gx, gk, gy.sum(axis=(0, 1, 2))) if self.has_bias else (gx, gk)
 
-    def _setup(self, x, kernel, bias) -> None:
-        """Validate shapes; fix output size, padding, dtype and batch chunks."""
+    def _setup(self, x, kernel, bias) -> Batch:
+        """Validate shapes; fix the windows, the dtype and how the batch is worked."""
         _check_shapes(x, kernel, bias)
         xp = get_array_module(x)
-        (_, h, w, _), (kh, kw) = x.shape, kernel.shape[:2]
+        (_, h, w, _), (kh, kw, c, m) = x.shape, kernel.shape
         self.dtype = xp.result_type(x.dtype, kernel.dtype)
-        self.oh, self.ow = self._out_len(h, kh, 0), self._out_len(w, kw, 1)
-        if self.oh <= 0 or self.ow <= 0:
+        self.win = Windows.over(h, w, (kh, kw), self.strides, self.padding, self.dilation)
+        if self.win.oh <= 0 or self.win.ow <= 0:
             raise ValueError(
                 f"{OP}: input {(h, w)} is smaller than the dilated kernel with padding='valid'. "
                 f"Received x.shape={x.shape}, kernel.shape={kernel.shape}, "
                 f"dilation_rate={self.dilation}. Use padding='same' or a larger input.")
-        self.pads = self._pads(h, kh, 0) + self._pads(w, kw, 1)
-        image_bytes = self.oh * self.ow * kernel.shape[2] * kernel.shape[3] * self.dtype.itemsize
-        self.chunks = batch_chunks(x.shape[0], image_bytes)
-        self.chunk = max((hi - lo for lo, hi in self.chunks), default=0)
-
-    def _out_len(self, n: int, k: int, axis: int) -> int:
-        return conv_output_length(n, k, self.strides[axis], self.padding, self.dilation[axis])
-
-    def _pads(self, n: int, k: int, axis: int) -> tuple[int, int]:
-        if self.padding == "valid":
-            return 0, 0
-        return same_padding(n, k, self.strides[axis], self.dilation[axis])
-
-    def _pad(self, x):
-        top, bottom, left, right = self.pads
-        if not any(self.pads):
-            return x
-        return get_array_module(x).pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)))
-
-    def _crop(self, gpad):
-        top, _, left, _ = self.pads
-        h, w = self.x.shape[1:3]
-        return gpad[:, top:top + h, left:left + w, :]
-
-    def _offsets(self, kh: int, kw: int):
-        """(a, b, rows, cols): each kernel offset and the input pixels it meets, as slices."""
-        (sh, sw), (dh, dw) = self.strides, self.dilation
-        for a in range(kh):
-            for b in range(kw):
-                yield a, b, window(a, sh, self.oh, dh), window(b, sw, self.ow, dw)
+        image_bytes = self.win.oh * self.win.ow * c * m * self.dtype.itemsize
+        self.batch = Batch(xp, len(x), image_bytes)
+        return self.batch
 
     def _wants(self, k: int) -> bool:
         """Does input k need a gradient? Skip the input gradient of a constant image batch."""
@@ -153,5 +135,5 @@ def depthwise_conv2d(x: Tensor | ArrayLike, kernel: Tensor | ArrayLike,
     >>> depthwise_conv2d(np.ones((1, 5, 5, 3)), np.ones((3, 3, 3, 2)), strides=2).shape
     (1, 2, 2, 6)
     """
-    fn = DepthwiseConv2D(strides, padding, dilation_rate)
+    fn = DepthwiseConv2DOp(strides, padding, dilation_rate)
     return fn(x, kernel) if bias is None else fn(x, kernel, bias)

@@ -1,6 +1,6 @@
 """Compiled loops for the memory-bound glue of conv and max-pool (needs Numba; optional).
 
-Each function here does exactly what a plain NumPy method in conv.py or pool.py does, and
+Each function here does exactly what a plain NumPy function in im2col.py or pool.py does, and
 that NumPy method stays the readable reference: tests run both on the same inputs and
 require equal results. The loops win because they touch each value once, in cache, where
 the NumPy versions make kh*kw strided passes and build temporaries (the lecture's conv2
@@ -53,7 +53,7 @@ def col2im(cols, gx, sh, sw, dh, dw, top, left):  # pragma: no cover - compiled
     """gx[n, i*sh + a*dh - top, j*sw + b*dw - left, :] summed over cols[n, i, j, a, b, :].
 
     One input row at a time (it stays in L1 while the kh*kw offsets are added into it),
-    offsets in (a, b) order from zero, exactly as `Conv2D._col2im` adds its slices: each
+    offsets in (a, b) order from zero, exactly as `im2col.col2im` adds its slices: each
     pixel sums the same numbers in the same order, so both paths agree bit for bit.
     """
     n_img, h, w, c = gx.shape
@@ -78,7 +78,7 @@ def col2im(cols, gx, sh, sw, dh, dw, top, left):  # pragma: no cover - compiled
 
 @njit(nogil=True, cache=True)
 def max_pool(x, y, ph, pw, sh, sw, top, left):  # pragma: no cover - compiled
-    """y = max of each window, as `MaxPool2D._pool` with np.maximum (a NaN wins).
+    """y = max of each window, as `MaxPool2DOp._fold` with np.maximum (a NaN wins).
 
     The inner loop runs along one pixel's channels, contiguous in x and y, so it
     vectorises. Windows over the border ('same') skip the missing pixels, as padding
@@ -107,7 +107,7 @@ def max_pool(x, y, ph, pw, sh, sw, top, left):  # pragma: no cover - compiled
 
 @njit(nogil=True, cache=True)
 def max_pool_grad(x, y, gy, gx, first, ph, pw, sh, sw, top, left, tiles):  # pragma: no cover
-    """`MaxPool2D._route`: each window's gradient goes to its first pixel equal to y.
+    """`MaxPool2DOp._route`: each window's gradient goes to its first pixel equal to y.
 
     First every window's offset of its first maximum (`_first_maxima`, into `first`, an
     int32 scratch shaped like y that the caller reuses), then the gradient,

@@ -62,9 +62,10 @@ class Batch:
         shape = (self.largest, *scratch)
         return map_chunks(fn, self.chunks, lambda: self.xp.empty(shape, dtype))
 
-    def sum(self, parts: list, start):
-        """start + parts[0] + parts[1] + ..., in chunk order (None parts skipped)."""
+    @staticmethod
+    def add(total, parts: list):
+        """total + parts[0] + parts[1] + ..., in chunk order, in place: the same sum for any
+        thread count."""
         for part in parts:
-            if part is not None:
-                start += part
-        return start
+            total += part
+        return total
