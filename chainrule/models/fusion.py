@@ -3,9 +3,12 @@
 max is monotone, so relu(max_pool(z)) == max_pool(relu(z)) value for value. The gradients
 agree too: where a window's maximum is positive, both orders route the gradient to the same
 first maximum; where it is not, the ReLU gives zero either way. Applying the ReLU after the
-pool touches a quarter of the values and keeps no mask of the large conv output (182 MB for
-the horse-or-human CNN's first layer). Layers stay as they are: the model calls a copy of
-the conv layer, sharing its weights, with its activation switched off.
+pool touches a quarter of the values and keeps no ReLU mask of the large conv output.
+
+`Sequential` asks `plan(layers)` once, when the model is built, and then calls the steps it
+returns in turn: each layer as it is, except that a Conv2D(relu) followed by a MaxPooling2D
+becomes one `ReluAfterPool` step. Layers stay as they are (the conv layer keeps its
+activation and config).
 """
 from __future__ import annotations
 
@@ -22,18 +25,36 @@ def relu_commutes(layer, following) -> bool:
             and type(following) is MaxPooling2D)
 
 
-def call_stack(layers: list, x, training: bool = False):
-    """Call `layers` in turn, moving each Conv2D(relu) + MaxPooling2D's ReLU after the pool."""
-    i = 0
+def plan(layers: list) -> list:
+    """The steps that compute `layers` in turn: each layer, or a `ReluAfterPool` for a
+    Conv2D(relu) + MaxPooling2D pair. Each step is called as step(x, training=...)."""
+    steps, i = [], 0
     while i < len(layers):
         if i + 1 < len(layers) and relu_commutes(layers[i], layers[i + 1]):
-            z = without_activation(layers[i])(x, training=training)
-            x = ops.relu(layers[i + 1](z, training=training))
+            steps.append(ReluAfterPool(layers[i], layers[i + 1]))
             i += 2
         else:
-            x = layers[i](x, training=training)
+            steps.append(layers[i])
             i += 1
-    return x
+    return steps
+
+
+class ReluAfterPool:
+    """relu(pool(conv_linear(x))): a Conv2D(relu) + MaxPooling2D pair with the ReLU moved last.
+
+    The conv layer is called through a copy without its activation, so both layers still
+    run their own `__call__` (input checks, build) and the gradients reach the same weights.
+    """
+
+    def __init__(self, conv: Conv2D, pool: MaxPooling2D):
+        self.conv, self.pool = conv, pool
+
+    def __call__(self, x, training: bool = False):
+        z = without_activation(self.conv)(x, training=training)
+        return ops.relu(self.pool(z, training=training))
+
+    def __repr__(self) -> str:
+        return f"<ReluAfterPool {self.conv.name} -> {self.pool.name}>"
 
 
 def without_activation(layer):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from chainrule.layers.core import InputLayer
 from chainrule.layers.layer import Layer
-from chainrule.models.fusion import call_stack
+from chainrule.models import fusion
 from chainrule.models.model import Model
 
 
@@ -18,6 +18,7 @@ class Sequential(Model):
         super().__init__(name=name, **kwargs)
         self._layers: list[Layer] = []
         self._input_shape = None
+        self._steps = None                 # what `call` runs, chosen by `build` (see fusion)
         for layer in layers or []:
             self.add(layer)
 
@@ -42,7 +43,7 @@ class Sequential(Model):
                                  f"names. Name {layer.name!r} is already the name of a layer in "
                                  f"this model. Update the `name` argument to pass a unique name.")
             self._layers.append(layer)
-            self.built = False
+            self.built, self._steps = False, None
         if self._input_shape is not None:
             self.maybe_build(self._input_shape)
 
@@ -51,7 +52,7 @@ class Sequential(Model):
         if not self._layers:
             raise TypeError("There are no layers in the model.")
         self._layers.pop()
-        self.built = False
+        self.built, self._steps = False, None
 
     def build(self, input_shape=None):
         """Build every layer in turn, passing each one's output shape to the next."""
@@ -63,10 +64,16 @@ class Sequential(Model):
         for layer in self._layers:
             layer.maybe_build(shape)
             shape = layer.compute_output_shape(shape)
+        self._steps = fusion.plan(self._layers)   # Conv2D(relu) + MaxPooling2D: ReLU last
 
     def call(self, inputs, training=False):
-        """Each layer on the previous one's output (ReLUs moved after max-pools: see fusion)."""
-        return call_stack(self._layers, inputs, training=training)
+        """Each step of the plan made at build time on the previous one's output (see fusion)."""
+        if self._steps is None:
+            self._steps = fusion.plan(self._layers)
+        x = inputs
+        for step in self._steps:
+            x = step(x, training=training)
+        return x
 
     def compute_output_shape(self, input_shape):
         shape = input_shape

@@ -32,12 +32,18 @@ def plain_stack(layers, x):
     return x
 
 
+def planned_steps(layers, x):
+    for step in fusion.plan(layers):
+        x = step(x)
+    return x
+
+
 def test_relu_after_max_pool_gives_identical_outputs_and_gradients(rng):
     model = small_cnn()
     x = rng.standard_normal((3, 11, 11, 2)).astype(np.float32)
     x[0, :4, :4] = -1.0                          # whole windows of negative pre-activations
     gy = rng.standard_normal((3, 2)).astype(np.float32)
-    fused = outputs_and_grads(model, x, gy, fusion.call_stack)
+    fused = outputs_and_grads(model, x, gy, planned_steps)
     plain = outputs_and_grads(model, x, gy, plain_stack)
     for got, expected in zip(fused, plain):
         np.testing.assert_array_equal(got, expected)
@@ -57,3 +63,16 @@ def test_the_conv_layer_keeps_its_activation_and_config():
     model(np.zeros((1, 11, 11, 2), np.float32))
     assert model.layers[0].get_config()["activation"] == "relu"
     assert fusion.without_activation(model.layers[0]).kernel is model.layers[0].kernel
+
+
+def test_the_model_chooses_its_steps_when_built_and_runs_them():
+    model = small_cnn()                              # built at once: input_shape is known
+    kinds = [type(step).__name__ for step in model._steps]
+    assert kinds == ["ReluAfterPool", "ReluAfterPool", "Conv2D", "Flatten", "Dense"]
+    assert model._steps[0].conv is model.layers[0] and model._steps[0].pool is model.layers[1]
+    for _ in range(4):
+        model.pop()                                  # leaves conv(relu), pool, conv(relu)
+    model.add(AveragePooling2D())                    # after a conv(relu): nothing to move
+    model.build((None, 11, 11, 2))
+    assert [type(step).__name__ for step in model._steps] == [
+        "ReluAfterPool", "Conv2D", "AveragePooling2D"]
