@@ -1,7 +1,8 @@
 """Differentiable primitives: one small Function and one lower-case wrapper each.
 
 Find an op's forward and backward in the module named after what it does:
-arithmetic, reduction, shape, linalg, activation, loss, conv, pool, regularization.
+arithmetic, reduction, shape, linalg, activation, loss, conv, depthwise, pool, normalization,
+dropout. Window geometry is in windows.py, the im2col copies around conv in im2col.py.
 """
 from chainrule.ops.activation import (elu, leaky_relu, log_softmax, relu, sigmoid, softmax,
                                       softplus, tanh)
@@ -9,12 +10,13 @@ from chainrule.ops.arithmetic import (abs, add, clip, div, exp, log, maximum, mu
                                       sqrt, square, sub)
 from chainrule.ops.conv import conv2d, conv_output_length, same_padding
 from chainrule.ops.depthwise import depthwise_conv2d
+from chainrule.ops.dropout import dropout
 from chainrule.ops.linalg import matmul
 from chainrule.ops.loss import (sigmoid_cross_entropy, softmax_cross_entropy,
                                 sparse_softmax_cross_entropy)
+from chainrule.ops.normalization import batch_norm
 from chainrule.ops.pool import avg_pool2d, max_pool2d
 from chainrule.ops.reduction import max, mean, sum
-from chainrule.ops.regularization import batch_norm, dropout
 from chainrule.ops.shape import cast, concat, flatten, getitem, pad, reshape, stack, transpose
 
 __all__ = ["abs", "add", "avg_pool2d", "batch_norm", "cast", "clip", "concat", "conv2d",

@@ -6,7 +6,7 @@ from chainrule.backend import get_array_module
 from chainrule.runtime import buffers
 
 
-class ReLU(Function):
+class ReLUOp(Function):
     """y = max(x, 0)."""
 
     def forward(self, x):
@@ -45,7 +45,7 @@ class Tanh(Function):
         return (gy * (1 - self.y * self.y),)           # dy/dx = 1 - y^2
 
 
-class Softmax(Function):
+class SoftmaxOp(Function):
     """y = exp(x) / sum(exp(x)) along `axis`."""
 
     def __init__(self, axis: int = -1):
@@ -123,8 +123,8 @@ class ELU(Function):
 
 
 def relu(x):
-    """max(x, 0). See `ReLU`."""
-    return ReLU()(x)
+    """max(x, 0). See `ReLUOp`."""
+    return ReLUOp()(x)
 
 
 def sigmoid(x):
@@ -138,8 +138,8 @@ def tanh(x):
 
 
 def softmax(x, axis: int = -1):
-    """Softmax along `axis`. See `Softmax`."""
-    return Softmax(axis)(x)
+    """Softmax along `axis`. See `SoftmaxOp`."""
+    return SoftmaxOp(axis)(x)
 
 
 def log_softmax(x, axis: int = -1):

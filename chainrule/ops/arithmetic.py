@@ -5,7 +5,7 @@ from chainrule.autodiff.function import Function, unbroadcast
 from chainrule.backend import get_array_module
 
 
-class Add(Function):
+class AddOp(Function):
     """z = a + b (broadcasting)."""
 
     def forward(self, a, b):
@@ -148,8 +148,8 @@ class Clip(Function):
 
 
 def add(a, b):
-    """a + b. See `Add`."""
-    return Add()(a, b)
+    """a + b. See `AddOp`."""
+    return AddOp()(a, b)
 
 
 def sub(a, b):

@@ -5,7 +5,7 @@ from chainrule.autodiff.function import Function
 from chainrule.backend import get_array_module
 
 
-class Reshape(Function):
+class ReshapeOp(Function):
     """z = a.reshape(shape). The gradient is reshaped back."""
 
     def __init__(self, shape: tuple[int, ...]):
@@ -98,8 +98,8 @@ class Pad(Function):
 
 
 def reshape(a, shape: tuple[int, ...]):
-    """Same values, new shape (one -1 allowed). See `Reshape`."""
-    return Reshape(tuple(shape))(a)
+    """Same values, new shape (one -1 allowed). See `ReshapeOp`."""
+    return ReshapeOp(tuple(shape))(a)
 
 
 def transpose(a, axes: tuple[int, ...] | None = None):
@@ -129,7 +129,7 @@ def pad(a, pad_width):
 
 def flatten(a):
     """(batch, ...) -> (batch, prod(...)) in row-major order, as Keras' Flatten."""
-    return Reshape((a.shape[0], -1))(a)
+    return ReshapeOp((a.shape[0], -1))(a)
 
 
 class Cast(Function):

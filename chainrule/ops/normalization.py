@@ -1,29 +1,8 @@
-"""Dropout and batch normalisation: the ops that behave differently while training."""
+"""Batch normalisation with the batch's own statistics (the training-mode op)."""
 from __future__ import annotations
 
 from chainrule.autodiff.function import Function
 from chainrule.backend import get_array_module, unwrap
-
-
-class Dropout(Function):
-    """Inverted dropout: keep each value with probability 1 - rate and scale it by 1/(1 - rate).
-
-    Scaling while training keeps the expected activation unchanged, so inference is the
-    identity. The random mask is drawn by the caller's Generator, never a global RNG.
-    """
-
-    def __init__(self, rate: float, rng, noise_shape=None):
-        self.rate, self.rng, self.noise_shape = rate, rng, noise_shape
-
-    def forward(self, x):
-        xp = get_array_module(x)
-        shape = self.noise_shape or x.shape
-        keep = xp.asarray(self.rng.random(shape, dtype=x.dtype)) >= self.rate
-        self.local_grad = keep * x.dtype.type(1.0 / (1.0 - self.rate))  # dy/dx: 0 or 1/(1-rate)
-        return x * self.local_grad
-
-    def backward(self, gy):
-        return (gy * self.local_grad,)
 
 
 class BatchNorm(Function):
@@ -52,15 +31,6 @@ class BatchNorm(Function):
         # dx = gamma/std * (gy - mean(gy) - xhat * mean(gy * xhat))
         dx = (self.gamma * self.inv_std) * (gy - dbeta / n - self.xhat * (dgamma / n))
         return dx.astype(gy.dtype), dgamma, dbeta
-
-
-def dropout(x, rate: float, rng, training: bool = True, noise_shape=None):
-    """Inverted dropout when `training`, identity otherwise. See `Dropout`."""
-    if not 0 <= rate < 1:
-        raise ValueError(f"dropout rate must be in [0, 1). Received: rate={rate!r}")
-    if not training or rate == 0:
-        return x
-    return Dropout(rate, rng, noise_shape)(x)
 
 
 def batch_norm(x, gamma, beta, epsilon: float = 1e-3):
