@@ -3,11 +3,10 @@
 Each function here does exactly what a plain NumPy function in im2col.py or pool.py does, and
 that NumPy method stays the readable reference: tests run both on the same inputs and
 require equal results. The loops win because they touch each value once, in cache, where
-the NumPy versions make kh*kw strided passes and build temporaries (the lecture's conv2
-col2im: 107 ms in NumPy, 35 ms as a loop on one core; ../shared/PERF_NOTES.md).
+the NumPy versions make kh*kw strided passes and build temporaries (benchmarks/README.md).
 
-The loops are serial and release the GIL (`nogil=True`): `runtime.threads.map_chunks` already runs
-one batch chunk per core. They are compiled on first use and cached on disk (`cache=True`).
+The loops are serial and release the GIL (`nogil=True`): `runtime.threads.map_chunks`
+already runs one batch chunk per core. They are compiled on first use and cached on disk (`cache=True`).
 `chainrule.config.set_kernels('numpy')` switches them off.
 
 Geometry arguments follow conv.py: strides (sh, sw), dilation (dh, dw), and the 'same'

@@ -1,19 +1,17 @@
 """Reuse big activation and gradient buffers across training steps instead of reallocating.
 
 glibc hands every large NumPy array a fresh mmap and returns it to the kernel on free, so
-each training step page-faults its whole working set back in: on the project machine that
-cost PyTorch up to 2x and chainrule 10-25% of a step (../shared/PERF_NOTES.md, "Page
-faults"). Ops ask this pool for their big outputs and gradients instead; from the second
-step on, the same shapes come back and no page is faulted again.
+each training step would page-fault its whole working set back in (benchmarks/README.md,
+"Buffer pool"). Ops ask this pool for their big outputs and gradients instead; from the
+second step on, the same shapes come back and no page is faulted again.
 
 A pooled array is free again when nothing but the pool refers to it: no Tensor, no graph
 cache, no view (a view keeps its base alive) and no user variable. That is read from the
 reference count, so a buffer still in use is never handed out twice, whoever holds it.
 Only arrays of at least `MIN_BYTES` are pooled (smaller ones are cheap to allocate), and the
-pool keeps at most `config.buffer_pool_bytes()`: past that, buffers unused for a few steps
-(another batch shape, say) are let go, and if that is not enough the new array is simply
-not pooled. The default, 512 MiB, holds the lecture CNNs' big buffers with a peak memory
-below PyTorch's.
+pool keeps at most `config.buffer_pool_bytes()` (512 MiB by default): past that, buffers
+unused for a few steps (another batch shape, say) are let go, and if that is not enough the
+new array is simply not pooled.
 """
 from __future__ import annotations
 

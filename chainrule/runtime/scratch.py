@@ -2,7 +2,7 @@
 
 An image's temporaries (the warp's pixel table and positions, a decoded PNG) are 100-500 KB.
 glibc hands freed blocks that large back to the kernel, so arrays made fresh for every image
-are page-faulted in again by the next one (hundreds of faults, a third of the warp's time).
+would be page-faulted in again by the next one (benchmarks/README.md, "Per-thread scratch").
 Kept per thread (`threading.local`, so worker threads never share one) and reused, they cost
 nothing after the first image. Buffers over `KEEP_BYTES` (a huge image's) are made fresh each
 time, so no thread holds on to one.
