@@ -38,6 +38,12 @@ class TensorValue(np.ndarray):
         out = super().__getitem__(index)
         return TensorValue.wrap(out) if isinstance(out, np.generic) else out
 
+    def __hash__(self) -> int:
+        """A single value hashes like the NumPy scalar it stands for (so `set(labels)` works)."""
+        if self.ndim:
+            raise TypeError(f"unhashable type: 'TensorValue' of shape {self.shape}")
+        return hash(self.item())
+
     def __repr__(self) -> str:
         return f"TensorValue({np.array2string(self.view(np.ndarray))}, shape={self.shape}, " \
                f"dtype={self.dtype})"

@@ -11,7 +11,7 @@ validates on the same images for the same seed:
 
 Images are decoded as `flow_from_directory` decodes them (`preprocessing.image_io.load_array`,
 fast for PNGs) and resized with `chainrule.image.resize` (TF's resize, bilinear by default), as
-float32. A file that cannot be decoded is skipped with a warning, so its batch is one image
+float32 (uint8 with 'nearest', as tf.image.resize gives). A file that cannot be decoded is skipped with a warning, so its batch is one image
 short, as with `flow_from_directory`. Each epoch reshuffles the training order (a buffer of
 `batch_size * 8`, seeded), as Keras does.
 """
@@ -208,12 +208,15 @@ class _Loader:
             return None
         if self.crop:
             x = _crop_to_ratio(x, self.size)
+        if self.interpolation == "nearest":          # tf.image.resize keeps uint8 here
+            return image.resize(x.astype(np.uint8), self.size, method="nearest")
         return image.resize(x, self.size, method=self.interpolation).astype(np.float32)
 
     def batch(self, indices):
         kept = [(i, x) for i in indices.tolist() if (x := self.image(i)) is not None]
         shape = (0, *self.size, _CHANNELS[self.color_mode])
-        xs = np.stack([x for _, x in kept]) if kept else np.zeros(shape, np.float32)
+        dtype = np.uint8 if self.interpolation == "nearest" else np.float32
+        xs = np.stack([x for _, x in kept]) if kept else np.zeros(shape, dtype)
         if self.labels is None:
             return xs
         return xs, self.labels[np.asarray([i for i, _ in kept], dtype=np.int64)]
