@@ -38,10 +38,10 @@ __all__ = ["GradientTape", "Input", "InputLayer", "Model", "Sequential", "Tensor
            "autodiff", "backend", "bool", "callbacks", "cast", "clear_session", "clip_by_value",
            "compat", "concat", "config", "constant", "constraints", "convert_to_tensor", "data",
            "datasets", "divide", "dtypes", "equal", "exp", "expand_dims", "float16", "float32",
-           "float64", "image", "initializers", "int16", "int32", "int64", "int8", "keras",
-           "layers", "log", "losses", "math", "matmul", "maximum", "metrics", "minimum",
-           "models", "multiply", "nn", "no_grad", "one_hot", "ones", "ones_like", "ops",
-           "optimizers", "preprocessing", "random", "reduce_max", "reduce_mean", "reduce_min",
-           "reduce_std", "reduce_sum", "regularizers", "reshape", "set_random_seed", "shape",
-           "sqrt", "square", "squeeze", "stack", "string", "subtract", "train", "transpose",
-           "uint16", "uint8", "utils", "version", "where", "zeros", "zeros_like"]
+           "float64", "image", "initializers", "int8", "int16", "int32", "int64", "keras", "layers",
+           "log", "losses", "math", "matmul", "maximum", "metrics", "minimum", "models", "multiply",
+           "nn", "no_grad", "one_hot", "ones", "ones_like", "ops", "optimizers", "preprocessing",
+           "random", "reduce_max", "reduce_mean", "reduce_min", "reduce_std", "reduce_sum",
+           "regularizers", "reshape", "set_random_seed", "shape", "sqrt", "square", "squeeze",
+           "stack", "string", "subtract", "train", "transpose", "uint8", "uint16", "utils",
+           "version", "where", "zeros", "zeros_like"]

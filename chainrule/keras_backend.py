@@ -17,12 +17,12 @@ from chainrule.config import clear_session, epsilon, floatx, set_epsilon, set_fl
 from chainrule.dispatch import as_tensor_input as _t
 from chainrule.dispatch import tensor_function
 
-abs = math.abs  # noqa: A001 - Keras' name
-square, sqrt, exp, log, pow = math.square, math.sqrt, math.exp, math.log, math.pow  # noqa: A001
+abs = math.abs
+square, sqrt, exp, log, pow = math.square, math.sqrt, math.exp, math.log, math.pow
 maximum, minimum, equal, not_equal = math.maximum, math.minimum, math.equal, math.not_equal
 greater, greater_equal, less, less_equal = math.greater, math.greater_equal, math.less, \
     math.less_equal
-round, sign, clip = math.round, math.sign, math.clip_by_value  # noqa: A001
+round, sign, clip = math.round, math.sign, math.clip_by_value
 sigmoid, tanh, relu, softplus, elu = nn.sigmoid, nn.tanh, nn.relu, nn.softplus, nn.elu
 dot = math.matmul
 cast, reshape, expand_dims, squeeze, stack, transpose = tensors.cast, tensors.reshape, \
@@ -44,10 +44,10 @@ def _keras_reduction(fn):
     return reduce
 
 
-sum = _keras_reduction(math.reduce_sum)  # noqa: A001
+sum = _keras_reduction(math.reduce_sum)
 mean = _keras_reduction(math.reduce_mean)
-max = _keras_reduction(math.reduce_max)  # noqa: A001
-min = _keras_reduction(math.reduce_min)  # noqa: A001
+max = _keras_reduction(math.reduce_max)
+min = _keras_reduction(math.reduce_min)
 std = _keras_reduction(math.reduce_std)
 var = _keras_reduction(math.reduce_variance)
 

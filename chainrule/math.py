@@ -43,7 +43,7 @@ divide = _binary("divide", ops.div, keeps_dtype=False)
 truediv = divide
 maximum = _binary("maximum", ops.maximum)
 minimum = _binary("minimum", _minimum)
-abs = _unary("abs", ops.abs)  # noqa: A001 - TF's name
+abs = _unary("abs", ops.abs)
 negative = _unary("negative", ops.neg)
 exp = _unary("exp", ops.exp, keeps_dtype=False)
 log = _unary("log", ops.log, keeps_dtype=False)
@@ -55,7 +55,7 @@ softplus = _unary("softplus", ops.softplus, keeps_dtype=False)
 
 
 @tensor_function("tf.math.pow", inputs=2)
-def pow(x, y, name=None):  # noqa: A001 - TF's name
+def pow(x, y, name=None):
     """x ** y: a constant exponent uses `ops.power`; a tensor one exp(y log x) (x > 0)."""
     if isinstance(y, int | float):
         return ops.power(_t(x), y)
@@ -99,7 +99,7 @@ reduce_std = _reduction("reduce_std", lambda x, a, k: ops.sqrt(_variance(x, a, k
 
 def _arg(name: str, pick):
     @tensor_function(f"tf.math.{name}", keeps_dtype=False)
-    def fn(input, axis=None, output_type=np.int64, name=None):  # noqa: A002
+    def fn(input, axis=None, output_type=np.int64, name=None):
         x = _t(input).numpy()
         return _const(pick(x, axis=0 if axis is None else int(axis)), output_type)
     fn.__name__ = fn.__qualname__ = name
@@ -129,7 +129,7 @@ less_equal = _constant("less_equal", np.less_equal, 2)
 logical_and = _constant("logical_and", np.logical_and, 2)
 logical_or = _constant("logical_or", np.logical_or, 2)
 logical_not = _constant("logical_not", np.logical_not)
-round = _constant("round", np.round)  # noqa: A001 - TF's name (half to even, as NumPy)
+round = _constant("round", np.round)  # half to even, as TF and NumPy
 sign = _constant("sign", np.sign)
 floor = _constant("floor", np.floor)
 is_nan = _constant("is_nan", np.isnan)
@@ -159,7 +159,7 @@ def l2_normalize(x, axis=None, epsilon: float = 1e-12, name=None):
 
 
 @tensor_function("tf.math.count_nonzero", keeps_dtype=False)
-def count_nonzero(input, axis=None, keepdims: bool = False, dtype=np.int64, name=None):  # noqa: A002
+def count_nonzero(input, axis=None, keepdims: bool = False, dtype=np.int64, name=None):
     """How many entries are not zero (along `axis`)."""
     x = _t(input).numpy()
     return _const(np.count_nonzero(x, axis=_axis(axis, x.ndim), keepdims=keepdims), _dtype(dtype))

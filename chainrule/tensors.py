@@ -20,7 +20,6 @@ from chainrule.layers.variable import Variable as _LayerVariable
 from chainrule.ops.selection import where as _where
 
 
-
 def _dtype(dtype) -> np.dtype:
     try:
         return np.dtype(dtype)
@@ -93,21 +92,21 @@ def _shape(shape) -> tuple:
 
 
 @tensor_function("tf.zeros_like")
-def zeros_like(input, dtype=None, name=None):  # noqa: A002 - TF's argument name
+def zeros_like(input, dtype=None, name=None):
     """Zeros with the shape (and dtype) of `input`; no gradient flows through it."""
     x = _t(input)
     return _const(np.zeros(x.shape, dtype=_dtype(dtype or x.dtype)))
 
 
 @tensor_function("tf.ones_like")
-def ones_like(input, dtype=None, name=None):  # noqa: A002
+def ones_like(input, dtype=None, name=None):
     """Ones with the shape (and dtype) of `input`; no gradient flows through it."""
     x = _t(input)
     return _const(np.ones(x.shape, dtype=_dtype(dtype or x.dtype)))
 
 
 @tensor_function("tf.expand_dims")
-def expand_dims(input, axis: int, name=None):  # noqa: A002
+def expand_dims(input, axis: int, name=None):
     """Insert an axis of length 1 at `axis` (negative counts from the end of the result)."""
     x = _t(input)
     rank = x.ndim + 1
@@ -120,7 +119,7 @@ def expand_dims(input, axis: int, name=None):  # noqa: A002
 
 
 @tensor_function("tf.squeeze")
-def squeeze(input, axis=None, name=None):  # noqa: A002
+def squeeze(input, axis=None, name=None):
     """Remove axes of length 1 (all of them, or those in `axis`)."""
     x = _t(input)
     axes = range(x.ndim) if axis is None else [axis] if isinstance(axis, int) else axis
@@ -209,6 +208,6 @@ def where(condition, x=None, y=None, name=None):
 
 
 @tensor_function("tf.shape", keeps_dtype=False)
-def shape(input, out_type=int32, name=None):  # noqa: A002
+def shape(input, out_type=int32, name=None):
     """The shape of `input` as an int32 vector."""
     return _const(np.asarray(_t(input).shape, dtype=_dtype(out_type)))

@@ -9,7 +9,7 @@ _cache = {}
 
 # the fixture script's inputs, rebuilt here (TensorFlow is not imported by the tests)
 X = (np.arange(24, dtype=np.float32).reshape(2, 3, 4) * 0.37 - 4.1) % 3.3 - 1.6
-I = np.array([[3, -1, 4], [1, 5, -9]], dtype=np.int32)  # noqa: E741
+I = np.array([[3, -1, 4], [1, 5, -9]], dtype=np.int32)
 COND = X > 0
 
 

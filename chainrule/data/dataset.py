@@ -19,8 +19,8 @@ import numpy as np
 
 from chainrule import config
 from chainrule.data import parallel, sources, transforms
-from chainrule.data.element import ElementIterator, unwrap_element, wrap_element
 from chainrule.data.base import INFINITE, UNKNOWN, Node, check_count, upstream
+from chainrule.data.element import ElementIterator, unwrap_element, wrap_element
 from chainrule.data.structure import TensorSpec, flatten, map_structure, specs_from
 
 

@@ -148,7 +148,7 @@ def plot_model(model, to_file: str = "model.png", show_shapes: bool = False,
         text = model_to_dot(model, show_shapes, show_dtype, show_layer_names, rankdir, dpi)
         subprocess.run([dot, f"-T{fmt}", "-o", os.fspath(to_file)], input=text.encode(),
                        check=True, capture_output=True)
-        return None
+        return
     if fmt in ("pdf", "svg", "dot"):
         raise ValueError(f"plot_model writes {fmt!r} files only with Graphviz installed (the "
                          f"`dot` program). Install Graphviz, or save as .png.")
@@ -156,4 +156,4 @@ def plot_model(model, to_file: str = "model.png", show_shapes: bool = False,
     labels = [_label_lines(model, layer, show_shapes, show_dtype, show_layer_names)
               for layer in layers]
     _draw(labels, edges, rankdir, dpi).save(os.fspath(to_file), dpi=(dpi, dpi))
-    return None
+    return
