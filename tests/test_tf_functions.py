@@ -189,3 +189,16 @@ def test_small_namespaces():
     with pytest.raises(TypeError, match="Expected binary or unicode string"):
         tf.compat.as_bytes(3)
     assert tf.data.AUTOTUNE == -1 and tf.keras is tf
+
+
+def test_a_model_with_tf_functions_saves_and_loads(tmp_path):
+    inp = tf.keras.Input((6, 5))
+    x = tf.cast(tf.expand_dims(inp, -1), tf.float32)
+    x = tf.reshape(tf.concat([x, x], axis=-1), (-1, 60))
+    model = tf.keras.Model(inp, tf.nn.softmax(tf.layers.Dense(3)(x)))
+    model.save(str(tmp_path / "m.h5"))
+    loaded = tf.models.load_model(str(tmp_path / "m.h5"), compile=False)
+    data = np.random.default_rng(0).normal(size=(2, 6, 5)).astype(np.float32)
+    np.testing.assert_allclose(loaded.predict(data, verbose=0), model.predict(data, verbose=0),
+                               rtol=1e-6)
+    assert [layer.name for layer in loaded.layers] == [layer.name for layer in model.layers]
