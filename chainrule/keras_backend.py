@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from chainrule import losses, math, nn, ops, tensors
+from chainrule import losses, math, nn, ops, random, tensors
 from chainrule.autodiff import Tensor
 from chainrule.config import clear_session, epsilon, floatx, set_epsilon, set_floatx
 from chainrule.dispatch import as_tensor_input as _t
@@ -139,18 +139,68 @@ def variable(value, dtype=None, name=None) -> Tensor:
     return tensors.Variable(np.asarray(value, dtype=dtype or floatx()), name=name)
 
 
+def batch_get_value(xs) -> list:
+    """`get_value` of each."""
+    return [get_value(x) for x in xs]
+
+
+def batch_set_value(pairs) -> None:
+    """`set_value(x, value)` for each (x, value) pair."""
+    for x, value in pairs:
+        set_value(x, value)
+
+
+def ndim(x) -> int:
+    """Number of axes."""
+    return len(int_shape(x))
+
+
+def dtype(x) -> str:
+    """The dtype's name, e.g. 'float32'."""
+    return np.dtype(x.dtype).name
+
+
+def count_params(x) -> int:
+    """Number of values in a weight."""
+    return int(np.prod(int_shape(x)))
+
+
+def zeros(shape, dtype=None, name=None):
+    """An array of zeros (floatx by default)."""
+    return tensors.zeros(shape, dtype=dtype or floatx())
+
+
+def ones(shape, dtype=None, name=None):
+    """An array of ones (floatx by default)."""
+    return tensors.ones(shape, dtype=dtype or floatx())
+
+
+def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+    """Normal draws, as tf.random.normal."""
+    return random.normal(shape, mean, stddev, dtype=dtype or floatx(), seed=seed)
+
+
+def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
+    """Uniform draws in [minval, maxval), as tf.random.uniform."""
+    return random.uniform(shape, minval, maxval, dtype=dtype or floatx(), seed=seed)
+
+
+eval = get_value  # noqa: A001 - Keras' name
+
+
 def learning_phase() -> int:
     """0: chainrule passes `training=` to each call instead of a global phase."""
     return 0
 
 
-__all__ = ["abs", "argmax", "argmin", "batch_flatten", "binary_crossentropy", "cast",
-           "categorical_crossentropy", "clear_session", "clip", "concatenate", "constant", "dot",
-           "elu", "epsilon", "equal", "exp", "expand_dims", "flatten", "floatx", "get_value",
-           "greater", "greater_equal", "image_data_format", "int_shape", "l2_normalize",
-           "learning_phase", "less", "less_equal", "log", "max", "maximum", "mean", "min",
-           "minimum", "not_equal", "ones_like", "permute_dimensions", "pow", "relu", "reshape",
-           "round", "set_epsilon", "set_floatx", "set_image_data_format", "set_value", "shape",
-           "sigmoid", "sign", "softmax", "softplus", "sparse_categorical_crossentropy", "sqrt",
-           "square", "squeeze", "stack", "std", "sum", "switch", "tanh", "transpose", "var",
-           "variable", "zeros_like"]
+__all__ = ["abs", "argmax", "argmin", "batch_flatten", "batch_get_value", "batch_set_value",
+           "binary_crossentropy", "cast", "categorical_crossentropy", "clear_session", "clip",
+           "concatenate", "constant", "count_params", "dot", "dtype", "elu", "epsilon", "equal",
+           "eval", "exp", "expand_dims", "flatten", "floatx", "get_value", "greater",
+           "greater_equal", "image_data_format", "int_shape", "l2_normalize", "learning_phase",
+           "less", "less_equal", "log", "max", "maximum", "mean", "min", "minimum", "ndim",
+           "not_equal", "ones", "ones_like", "permute_dimensions", "pow", "random_normal",
+           "random_uniform", "relu", "reshape", "round", "set_epsilon", "set_floatx",
+           "set_image_data_format", "set_value", "shape", "sigmoid", "sign", "softmax", "softplus",
+           "sparse_categorical_crossentropy", "sqrt", "square", "squeeze", "stack", "std", "sum",
+           "switch", "tanh", "transpose", "var", "variable", "zeros", "zeros_like"]

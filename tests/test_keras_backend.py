@@ -71,3 +71,13 @@ def test_unknown_backend_names_raise_attribute_error():
     with pytest.raises(AttributeError, match="no attribute 'nonsense'"):
         _ = K.nonsense
     assert "mean" in dir(K) and callable(K.get_array_module)
+
+
+def test_small_helpers():
+    w = keras.Variable(np.ones((2, 3), np.float32))
+    assert K.ndim(w) == 2 and K.dtype(w) == "float32" and K.count_params(w) == 6
+    assert K.zeros((2,)).dtype == np.float32 and K.ones((1, 2)).shape == (1, 2)
+    K.batch_set_value([(w, np.zeros((2, 3)))])
+    assert K.batch_get_value([w])[0].sum() == 0 and K.eval(w).shape == (2, 3)
+    assert K.random_normal((3,), seed=1).shape == (3,)
+    assert 0 <= K.random_uniform((50,), seed=1).min()
