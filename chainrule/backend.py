@@ -2,6 +2,10 @@
 
 Every op is written once against `xp = get_array_module(x)`, so the same code runs on a CPU
 array or a GPU array. CuPy is imported lazily and only looked for; it is never required.
+
+This is also Keras' `backend` module (`from chainrule import backend as K`): `K.mean`,
+`K.epsilon()`, `K.set_value(...)` and the rest live in `chainrule.keras_backend`, which needs the
+ops, so any name not defined here is looked up there on first use (`__getattr__` below).
 """
 from __future__ import annotations
 
@@ -50,3 +54,21 @@ def to_numpy(x) -> numpy.ndarray:
     if cupy is not None and isinstance(x, cupy.ndarray):
         return cupy.asnumpy(x)
     return numpy.asarray(x)
+
+
+def __getattr__(name: str):
+    """Keras' backend functions (K.mean, K.int_shape, ...): see `chainrule.keras_backend`."""
+    if name.startswith("__"):
+        raise AttributeError(name)
+    from chainrule import keras_backend
+
+    try:
+        return getattr(keras_backend, name)
+    except AttributeError:
+        raise AttributeError(f"module 'chainrule.backend' has no attribute {name!r}") from None
+
+
+def __dir__() -> list[str]:
+    from chainrule import keras_backend
+
+    return sorted(set(globals()) | set(keras_backend.__all__))

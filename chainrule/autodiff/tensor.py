@@ -49,6 +49,31 @@ class Tensor:
         """The single value of a one-element tensor, as a Python number."""
         return self.data.item()
 
+    # --- conversions, so NumPy, matplotlib and Python builtins take a Tensor as a value ----
+    def __array__(self, dtype=None, copy=None):
+        return self.numpy() if dtype is None else self.numpy().astype(dtype, copy=False)
+
+    def __float__(self) -> float:
+        return float(self._one_value())
+
+    def __int__(self) -> int:
+        return int(self._one_value())
+
+    def _one_value(self):
+        if self.size != 1:
+            raise TypeError(f"Only a one-element tensor converts to a Python number; this one "
+                            f"has shape {self.shape}.")
+        return self.data.item()
+
+    def __index__(self) -> int:
+        if self.dtype.kind not in "iu":
+            raise TypeError(f"Only integer tensors can be used as an index; this one is "
+                            f"{self.dtype}. Cast it first: int(t).")
+        return int(self._one_value())
+
+    def __format__(self, spec: str) -> str:
+        return format(self._one_value(), spec) if spec and self.size == 1 else super().__format__(spec)
+
     def __repr__(self) -> str:
         grad = ", requires_grad=True" if self.requires_grad else ""
         name = f", name={self.name!r}" if self.name else ""

@@ -20,6 +20,7 @@ import numpy as np
 from chainrule import config
 from chainrule.data import parallel, sources, transforms
 from chainrule.data.base import INFINITE, UNKNOWN, Node, check_count, upstream
+from chainrule.data.element import ElementIterator, unwrap_element, wrap_element
 from chainrule.data.structure import TensorSpec, flatten, map_structure, specs_from
 
 
@@ -185,11 +186,12 @@ class Dataset:
 
     # --- reading -------------------------------------------------------------------------
     def __iter__(self) -> Iterator:
-        return iter(self._node)
+        """Each element's arrays as `TensorValue`s: NumPy arrays with TF's `.numpy()`."""
+        return ElementIterator(self._node, wrap_element)
 
-    def as_numpy_iterator(self) -> Iterator:
-        """An iterator over the elements (they are NumPy values already)."""
-        return iter(self._node)
+    def as_numpy_iterator(self) -> ElementIterator:
+        """An iterator over the elements as plain NumPy values (with TF's `.next()`)."""
+        return ElementIterator(self._node, unwrap_element)
 
     def cardinality(self) -> Cardinality:
         """Number of elements, or INFINITE_CARDINALITY (-1) / UNKNOWN_CARDINALITY (-2)."""

@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from chainrule.backend import to_numpy
+from chainrule.utils.sequence import iterate_batches
 
 
 def _unpack(batch):
@@ -86,9 +87,9 @@ class DataHandler:
                 idx = order[i:i + self.batch_size]
                 sw = None if self.sample_weight is None else self.sample_weight[idx]
                 yield self.x[idx], None if self.y is None else self.y[idx], sw
-        elif self.kind == "sequence":
-            for i in range(self.steps if self.steps is not None else len(self.x)):
-                yield self.x[i % len(self.x)]
+        elif self.kind == "sequence":         # threads load ahead when x.workers > 1
+            yield from iterate_batches(self.x, self.steps if self.steps is not None else len(
+                self.x))
             self.x.on_epoch_end()
         else:
             yield from self._iterable_epoch()

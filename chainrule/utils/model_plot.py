@@ -1,0 +1,159 @@
+"""`plot_model`: the layer graph as an image, drawn with Pillow (Graphviz `dot` when present).
+
+Keras needs pydot and the Graphviz program; here a plain `pip install chainrule` is enough:
+the graph is laid out in rows by depth (the longest path from an input) and drawn as boxes
+and arrows with Pillow. When Graphviz' `dot` is on the PATH, it draws the same graph instead
+(its layout is better for wide graphs), from the DOT text `model_to_dot` returns.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+from PIL import Image, ImageDraw
+
+from chainrule.utils.plotting import _font
+
+_BOX, _EDGE, _TEXT = (235, 242, 250), (70, 70, 70), (20, 20, 20)
+
+
+def layer_graph(model) -> tuple[list, list[tuple[int, int]]]:
+    """(layers, edges as (from index, to index)) of a functional or sequential model."""
+    nodes = getattr(model, "_nodes", None)
+    if nodes is None:                                   # Sequential: a chain
+        layers = list(model.layers)
+        return layers, [(i, i + 1) for i in range(len(layers) - 1)]
+    layers, index, edges = [], {}, []
+    for node in nodes:
+        if id(node.layer) not in index:
+            index[id(node.layer)] = len(layers)
+            layers.append(node.layer)
+        for t in node.inputs:
+            edge = (index[id(t.layer)], index[id(node.layer)])
+            if edge not in edges:
+                edges.append(edge)
+    return layers, edges
+
+
+def _shape_text(shape) -> str:
+    return str(shape).replace("None", "?") if shape is not None else "?"
+
+
+def _label_lines(model, layer, show_shapes, show_dtype, show_layer_names) -> list[str]:
+    kind = type(layer).__name__
+    lines = [f"{layer.name} ({kind})" if show_layer_names else kind]
+    if show_dtype:
+        lines.append(f"dtype: {layer.dtype}")
+    if show_shapes:
+        lines.append(f"output: {_shape_text(_output_shape(model, layer))}")
+    return lines
+
+
+def _output_shape(model, layer):
+    for node in getattr(model, "_nodes", []):
+        if node.layer is layer:
+            return node.shape
+    try:
+        return layer.output_shape
+    except (AttributeError, ValueError):
+        return None
+
+
+def _depths(n: int, edges) -> list[int]:
+    depth = [0] * n
+    for _ in range(n):                                  # longest path; edges follow topo order
+        for a, b in edges:
+            depth[b] = max(depth[b], depth[a] + 1)
+    return depth
+
+
+def _draw(labels: list[list[str]], edges, rankdir: str, dpi: int) -> Image.Image:
+    scale = max(dpi, 48) / 96
+    font = _font(int(13 * scale))
+    line_h, pad, gap = int(17 * scale), int(8 * scale), int(36 * scale)
+    sizes = [(max(int(font.getlength(t)) for t in lines) + 2 * pad, len(lines) * line_h + 2 * pad)
+             for lines in labels]
+    depth = _depths(len(labels), edges)
+    ranks = [[i for i in range(len(labels)) if depth[i] == d] for d in range(max(depth) + 1)]
+    across = rankdir in ("LR", "RL")
+    pos = {}
+    main = gap
+    for rank in ranks:
+        cross = gap
+        for i in rank:
+            pos[i] = (main, cross) if across else (cross, main)
+            cross += (sizes[i][1] if across else sizes[i][0]) + gap
+        main += max(sizes[i][0] if across else sizes[i][1] for i in rank) + gap
+    width = max(x + sizes[i][0] for i, (x, y) in pos.items()) + gap
+    height = max(y + sizes[i][1] for i, (x, y) in pos.items()) + gap
+    img = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(img)
+    for a, b in edges:
+        _arrow(draw, pos, sizes, a, b, across, scale)
+    for i, lines in enumerate(labels):
+        x, y = pos[i]
+        draw.rectangle([x, y, x + sizes[i][0], y + sizes[i][1]], fill=_BOX, outline=_EDGE)
+        for k, text in enumerate(lines):
+            draw.text((x + pad, y + pad + k * line_h), text, fill=_TEXT, font=font)
+    return img
+
+
+def _arrow(draw, pos, sizes, a: int, b: int, across: bool, scale: float) -> None:
+    (xa, ya), (xb, yb) = pos[a], pos[b]
+    if across:
+        start, end = (xa + sizes[a][0], ya + sizes[a][1] // 2), (xb, yb + sizes[b][1] // 2)
+    else:
+        start, end = (xa + sizes[a][0] // 2, ya + sizes[a][1]), (xb + sizes[b][0] // 2, yb)
+    draw.line([start, end], fill=_EDGE, width=max(1, int(scale)))
+    head = int(6 * scale)
+    if across:
+        tip = [end, (end[0] - head, end[1] - head // 2), (end[0] - head, end[1] + head // 2)]
+    else:
+        tip = [end, (end[0] - head // 2, end[1] - head), (end[0] + head // 2, end[1] - head)]
+    draw.polygon(tip, fill=_EDGE)
+
+
+def model_to_dot(model, show_shapes=False, show_dtype=False, show_layer_names=True,
+                 rankdir="TB", dpi=96) -> str:
+    """The layer graph as Graphviz DOT text."""
+    layers, edges = layer_graph(model)
+    lines = [f'digraph "{model.name}" {{', f'  graph [rankdir={rankdir}, dpi={dpi}];',
+             '  node [shape=record, fontname="Helvetica"];']
+    for i, layer in enumerate(layers):
+        label = r"\n".join(_label_lines(model, layer, show_shapes, show_dtype, show_layer_names))
+        lines.append(f'  n{i} [label="{label}"];')
+    lines += [f"  n{a} -> n{b};" for a, b in edges] + ["}"]
+    return "\n".join(lines)
+
+
+def plot_model(model, to_file: str = "model.png", show_shapes: bool = False,
+               show_dtype: bool = False, show_layer_names: bool = True, rankdir: str = "TB",
+               expand_nested: bool = False, dpi: int = 96, layer_range=None,
+               show_layer_activations: bool = False, show_trainable: bool = False):
+    """Write the model's layer graph to `to_file` (PNG, JPEG, ...; PDF/SVG need Graphviz).
+
+    Args as in Keras. `expand_nested` draws a nested model as one box (its name and class);
+    `layer_range`, `show_layer_activations` and `show_trainable` are accepted and ignored.
+    """
+    if rankdir not in ("TB", "LR", "BT", "RL"):
+        raise ValueError(f"rankdir must be one of 'TB', 'LR', 'BT', 'RL'. Received: "
+                         f"rankdir={rankdir!r}")
+    if not model.layers:
+        raise ValueError("This model has not yet been built. Build the model first by calling "
+                         "`build()` or by calling the model on a batch of data.")
+    fmt = os.path.splitext(os.fspath(to_file))[1][1:].lower() or "png"
+    dot = shutil.which("dot")
+    if dot is not None:
+        text = model_to_dot(model, show_shapes, show_dtype, show_layer_names, rankdir, dpi)
+        subprocess.run([dot, f"-T{fmt}", "-o", os.fspath(to_file)], input=text.encode(),
+                       check=True, capture_output=True)
+        return
+    if fmt in ("pdf", "svg", "dot"):
+        raise ValueError(f"plot_model writes {fmt!r} files only with Graphviz installed (the "
+                         f"`dot` program). Install Graphviz, or save as .png.")
+    layers, edges = layer_graph(model)
+    labels = [_label_lines(model, layer, show_shapes, show_dtype, show_layer_names)
+              for layer in layers]
+    _draw(labels, edges, rankdir, dpi).save(os.fspath(to_file), dpi=(dpi, dpi))
+    return

@@ -1,0 +1,21 @@
+"""Tensor as a value: np.asarray, float(), int(), indexing a list, formatting."""
+import numpy as np
+import pytest
+
+from chainrule.autodiff import Tensor
+
+
+def test_numpy_and_python_take_a_tensor():
+    t = Tensor(np.array([[1.5, 2.5]], np.float32))
+    assert np.asarray(t).dtype == np.float32 and np.asarray(t, dtype=np.float64).dtype == "f8"
+    assert np.argmax(t) == 1 and float(t[0, 1]) == 2.5 and int(t[0, 0]) == 1
+    assert f"{t[0, 1]:.2f}" == "2.50"
+    names = ["a", "b", "c"]
+    assert names[Tensor(np.array(2), dtype=np.int64)] == "c"
+
+
+def test_conversions_of_bad_values_say_why():
+    with pytest.raises(TypeError, match="one-element tensor"):
+        float(Tensor(np.ones(3)))
+    with pytest.raises(TypeError, match="Only integer tensors"):
+        ["a"][Tensor(np.array(0.0))]

@@ -1,0 +1,59 @@
+"""plot_model draws the layer graph with Pillow alone (no Graphviz needed)."""
+import shutil
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import chainrule as keras
+from chainrule import layers
+from chainrule.utils import model_plot
+
+
+@pytest.fixture
+def no_graphviz(monkeypatch):
+    real = shutil.which
+    monkeypatch.setattr(model_plot.shutil, "which", lambda n: None if n == "dot" else real(n))
+
+
+def branching_model():
+    inp = keras.Input((8, 8, 3), name="img")
+    a = layers.Conv2D(4, 3, padding="same", name="left")(inp)
+    b = layers.Conv2D(4, 1, name="right")(inp)
+    out = layers.Dense(2, name="head")(layers.Flatten()(layers.Add()([a, b])))
+    return keras.Model(inp, out, name="branchy")
+
+
+def test_layer_graph_of_a_functional_model():
+    layers_, edges = model_plot.layer_graph(branching_model())
+    names = [layer.name for layer in layers_]
+    named = {(names[a], names[b]) for a, b in edges}
+    assert named == {("img", "left"), ("img", "right"), ("left", "add"), ("right", "add"),
+                     ("add", "flatten"), ("flatten", "head")}
+
+
+@pytest.mark.parametrize("rankdir", ["TB", "LR"])
+def test_plot_model_writes_an_image_without_graphviz(tmp_path, no_graphviz, rankdir):
+    path = tmp_path / "model.png"
+    keras.utils.plot_model(branching_model(), str(path), show_shapes=True, show_dtype=True,
+                           rankdir=rankdir, dpi=96)
+    with Image.open(path) as img:
+        pixels = np.asarray(img.convert("L"))
+    tall = pixels.shape[0] > pixels.shape[1]
+    assert tall == (rankdir == "TB") and (pixels < 128).mean() > 0.005
+
+
+def test_plot_model_of_a_sequential_model_and_bad_arguments(tmp_path, no_graphviz):
+    model = keras.Sequential([layers.Dense(3, input_shape=(2,)), layers.Dense(1)])
+    keras.utils.plot_model(model, str(tmp_path / "seq.png"), show_layer_names=False)
+    assert (tmp_path / "seq.png").stat().st_size > 0
+    with pytest.raises(ValueError, match="rankdir must be one of"):
+        keras.utils.plot_model(model, str(tmp_path / "x.png"), rankdir="XY")
+    with pytest.raises(ValueError, match="only with Graphviz"):
+        keras.utils.plot_model(model, str(tmp_path / "x.pdf"))
+
+
+def test_dot_text_names_every_layer_and_edge():
+    text = keras.utils.model_to_dot(branching_model(), show_shapes=True)
+    assert text.startswith('digraph "branchy"') and text.count("->") == 6
+    assert "left (Conv2D)" in text and "output: (?, 8, 8, 4)" in text
