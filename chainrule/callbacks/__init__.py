@@ -4,7 +4,8 @@
 model=model, verbose=..., epochs=..., steps=...)`, which puts `History` and then
 `ProgbarLogger` after the user's callbacks.
 """
-from chainrule.callbacks.base import Callback, CallbackList, History
+from chainrule.callbacks.base import Callback, History
+from chainrule.callbacks.callback_list import CallbackList
 from chainrule.callbacks.logging import CSVLogger, LambdaCallback, ProgbarLogger, TerminateOnNaN
 from chainrule.callbacks.monitor import (
     EarlyStopping,

@@ -12,8 +12,9 @@ import numpy as np
 
 from chainrule import config
 from chainrule.autodiff.graph import no_grad
-from chainrule.callbacks.base import CallbackList
-from chainrule.layers.layer import Layer
+from chainrule.callbacks.callback_list import CallbackList
+from chainrule.layers.layer import Layer, to_snake_case
+from chainrule.layers.registry import builtin_class
 from chainrule.models import training
 from chainrule.models.data_adapter import DataHandler, split_validation
 
@@ -23,9 +24,8 @@ class Model(Layer):
 
     def __new__(cls, *args, **kwargs):
         if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
-            from chainrule.models.functional import Functional
-
-            return super().__new__(Functional)     # Python then runs Functional.__init__
+            # models/functional.py registered the class when it was defined
+            return super().__new__(builtin_class("Functional"))   # then Functional.__init__
         return super().__new__(cls)
 
     def __init__(self, name=None, **kwargs):
@@ -272,8 +272,6 @@ class Model(Layer):
 
 
 def _default_name(model) -> str:
-    from chainrule.layers.layer import to_snake_case
-
     return to_snake_case(type(model).__name__)
 
 
