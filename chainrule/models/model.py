@@ -33,6 +33,7 @@ class Model(Layer):
             "model" if type(self).__name__ == "Model" else _default_name(self)), **kwargs)
         self.compiled = None
         self.stop_training = False
+        self._initial_epoch = 0
         self.history = None
         self._rng = None
 
@@ -131,9 +132,10 @@ class Model(Layer):
         cbs = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=self,
                            verbose=verbose, epochs=epochs, steps=data.steps)
         self.stop_training = False
+        self._initial_epoch = initial_epoch          # BackupAndRestore moves it past a backup
         cbs.on_train_begin()
         logs = {}
-        for epoch in range(initial_epoch, epochs):
+        for epoch in range(self._initial_epoch, epochs):
             state.reset()
             cbs.on_epoch_begin(epoch)
             logs = self._train_epoch(state, data, cbs)
@@ -145,6 +147,8 @@ class Model(Layer):
             logs = epoch_logs
             if self.stop_training:
                 break
+        if epochs > 0:                               # use_ema: the averages become the weights
+            state.optimizer.finalize_variable_values(self.trainable_weights)
         cbs.on_train_end(logs)
         return self.history
 

@@ -53,7 +53,10 @@ class AdamW(Adam):
 
 
 class Adamax(Optimizer):
-    """Adam with the infinity norm: u = max(beta_2 u, |g|);  w -= lr m / ((1 - beta_1^t)(u + eps))."""
+    """Adam with the infinity norm in place of v:
+
+    m += (1 - beta_1)(g - m);  u = max(beta_2 u, |g|);  w -= lr m / ((1 - beta_1^t)(u + eps)).
+    """
 
     update_slots = ("m", "u")
 

@@ -267,8 +267,8 @@ class Optimizer:
             for n in self.slot_names:
                 slots[n][...] = next(it)
         self.iterations = int(iterations)
-        if isinstance(self._learning_rate, LearningRateSchedule):
-            self._current_learning_rate.assign(self._learning_rate(self.iterations))
+        if isinstance(self._learning_rate, LearningRateSchedule):      # the last step's rate
+            self._current_learning_rate.assign(self._learning_rate(max(self.iterations - 1, 0)))
 
     # --- config -----------------------------------------------------------------------------
     def get_config(self) -> dict:

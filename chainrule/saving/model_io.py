@@ -139,8 +139,7 @@ def _compile_from_file(model, f, custom_objects) -> None:
 
 
 def _deserialize_optimizer(spec: dict, custom: dict):
-    cls = custom.get(spec["class_name"])
-    return cls.from_config(spec["config"]) if cls else optimizers.get(spec)
+    return optimizers.deserialize(spec, custom)   # custom optimizers and schedules included
 
 
 def _deserialize_loss(spec, custom: dict):
