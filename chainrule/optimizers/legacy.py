@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from chainrule.optimizers import adam, adaptive, sgd
+from chainrule.optimizers.schedules import LearningRateSchedule
 
 _ACCEPTED = {"clipnorm", "clipvalue", "global_clipnorm", "lr", "name", "is_legacy_optimizer"}
 
@@ -75,6 +76,10 @@ class Nadam(LegacyOptimizer, adam.Nadam):
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
                  name="Nadam", decay=None, schedule_decay=0.004, **kwargs):
         self._init_legacy(schedule_decay if decay is None else decay, kwargs)
+        if isinstance(kwargs.get("lr", learning_rate), LearningRateSchedule):
+            raise ValueError("The Nadam optimizer does not support "
+                             "chainrule.optimizers.schedules.LearningRateSchedules as the "
+                             "learning rate.")
         super().__init__(learning_rate, beta_1, beta_2, epsilon, name=name, **kwargs)
 
     def _lr(self) -> np.float32:

@@ -35,6 +35,8 @@ def test_decay_belongs_to_the_legacy_optimizers():
         legacy.Adam(weight_decay=0.1)
     with pytest.raises(ValueError, match="decay cannot be less than 0"):
         legacy.SGD(decay=-1.0)
+    with pytest.raises(ValueError, match="Nadam optimizer does not support"):
+        legacy.Nadam(optimizers.schedules.ExponentialDecay(0.1, 2, 0.5))
 
 
 def test_the_learning_rate_is_a_float32_variable():
