@@ -1,4 +1,5 @@
-"""What every ImageNet application shares: input preprocessing, decoding, shape and weight rules.
+"""What every ImageNet application shares: input preprocessing, decoding, argument checks,
+shape and weight rules, and the model's input.
 
 The functions follow tf.keras 2.12's `keras.applications.imagenet_utils`, including its
 error messages, so code written for Keras behaves the same. One deliberate difference:
@@ -12,8 +13,9 @@ import warnings
 
 import numpy as np
 
-from chainrule import activations, config
+from chainrule import activations, config, layers
 from chainrule.autodiff.tensor import Tensor
+from chainrule.layers.symbolic import SymbolicTensor
 
 CLASS_INDEX_PATH = ("https://storage.googleapis.com/download.tensorflow.org/"
                     "data/imagenet_class_index.json")
@@ -199,3 +201,42 @@ def weights_file_path(weights, fname: str, origin: str, file_hash: str) -> str |
 
         return get_file(fname, origin, cache_subdir="models", file_hash=file_hash)
     return os.fspath(weights)
+
+
+def check_arguments(weights, include_top: bool, classes: int, pooling,
+                    classifier_activation) -> None:
+    """Keras' checks of an application's `weights`, `classes`, `pooling` and activation."""
+    check_weights_argument(weights)
+    imagenet_weights = isinstance(weights, str) and weights == "imagenet"
+    if imagenet_weights and include_top and classes != 1000:
+        raise ValueError(f'If using `weights` as `"imagenet"` with `include_top` as true, '
+                         f'`classes` should be 1000.  Received `classes={classes}`')
+    if pooling not in (None, "avg", "max"):
+        raise ValueError(f"`pooling` must be None, 'avg' or 'max'. Received: pooling={pooling!r}")
+    if include_top:
+        validate_activation(classifier_activation, weights)
+
+
+def image_input(input_tensor, input_shape: tuple):
+    """`input_tensor` if given (checked), else a new `Input` of `input_shape`."""
+    if input_tensor is None:
+        return layers.Input(shape=input_shape)
+    if not isinstance(input_tensor, SymbolicTensor):
+        raise TypeError(f"`input_tensor` must be a symbolic tensor from `chainrule.layers."
+                        f"Input` (or a layer called on one). Received: {input_tensor!r}. Hint: "
+                        f"pass `input_shape=` for a plain image size.")
+    return input_tensor
+
+
+def source_inputs(tensor: SymbolicTensor) -> list | SymbolicTensor:
+    """The Input tensor(s) `tensor` was computed from, so layers before it join the model."""
+    found, stack, seen = [], [tensor], set()
+    while stack:
+        t = stack.pop()
+        if id(t) in seen:
+            continue
+        seen.add(id(t))
+        if not t.inputs:
+            found.append(t)
+        stack.extend(reversed(t.inputs))
+    return found[0] if len(found) == 1 else found

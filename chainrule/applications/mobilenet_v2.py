@@ -14,7 +14,6 @@ import warnings
 
 from chainrule import config, layers
 from chainrule.applications import imagenet_utils
-from chainrule.applications.vgg16 import _check_arguments, _image_input, source_inputs
 from chainrule.models.functional import Functional
 
 BASE_WEIGHT_PATH = "https://storage.googleapis.com/tensorflow/keras-applications/mobilenet_v2/"
@@ -52,16 +51,16 @@ def MobileNetV2(input_shape=None, alpha: float = 1.0, include_top: bool = True, 
     >>> base.name, base.output_shape, base.count_params()
     ('mobilenetv2_1.00_96', (None, 3, 3, 1280), 2257984)
     """
-    _check_arguments(weights, include_top, classes, pooling, classifier_activation)
+    imagenet_utils.check_arguments(weights, include_top, classes, pooling, classifier_activation)
     input_shape = imagenet_utils.obtain_input_shape(
         input_shape, default_size=_default_size(input_shape, input_tensor), min_size=32,
         data_format=config.image_data_format(), require_flatten=include_top, weights=weights)
     rows = _weights_rows(input_shape, alpha, weights)
-    img_input = _image_input(input_tensor, input_shape)
+    img_input = imagenet_utils.image_input(input_tensor, input_shape)
     path = imagenet_utils.weights_file_path(weights, *_weight_file(alpha, rows, include_top))
     x = body(img_input, alpha)
     x = _top(x, include_top, pooling, classes, classifier_activation)
-    inputs = img_input if input_tensor is None else source_inputs(input_tensor)
+    inputs = img_input if input_tensor is None else imagenet_utils.source_inputs(input_tensor)
     model = Functional(inputs, x, name=f"mobilenetv2_{alpha:0.2f}_{rows}")
     if path is not None:
         model.load_weights(path)

@@ -13,7 +13,6 @@ import sys
 
 from chainrule import config, layers
 from chainrule.applications import imagenet_utils
-from chainrule.applications.vgg16 import _check_arguments, _image_input, source_inputs
 from chainrule.models.functional import Functional
 
 _BASE_URL = "https://storage.googleapis.com/tensorflow/keras-applications/resnet/"
@@ -54,14 +53,14 @@ def ResNet50(include_top: bool = True, weights="imagenet", input_tensor=None,  #
     >>> base.output_shape, base.count_params(), len(base.layers)
     ((None, 1, 1, 2048), 23587712, 175)
     """
-    _check_arguments(weights, include_top, classes, pooling, classifier_activation)
+    imagenet_utils.check_arguments(weights, include_top, classes, pooling, classifier_activation)
     input_shape = imagenet_utils.obtain_input_shape(
         input_shape, default_size=224, min_size=32, data_format=config.image_data_format(),
         require_flatten=include_top, weights=weights)
-    img_input = _image_input(input_tensor, input_shape)
+    img_input = imagenet_utils.image_input(input_tensor, input_shape)
     weights_path = imagenet_utils.weights_file_path(weights, *_weight_file(include_top))
     x = _top(backbone(img_input), include_top, pooling, classes, classifier_activation)
-    inputs = img_input if input_tensor is None else source_inputs(input_tensor)
+    inputs = img_input if input_tensor is None else imagenet_utils.source_inputs(input_tensor)
     model = Functional(inputs, x, name="resnet50")
     if weights_path is not None:
         model.load_weights(weights_path)

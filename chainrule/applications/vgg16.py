@@ -11,7 +11,6 @@ import sys
 
 from chainrule import config, layers
 from chainrule.applications import imagenet_utils
-from chainrule.layers.symbolic import SymbolicTensor
 from chainrule.models.functional import Functional
 
 _BASE_URL = "https://storage.googleapis.com/tensorflow/keras-applications/vgg16/"
@@ -72,11 +71,11 @@ def build_vgg(name: str, convs_per_block: tuple[int, ...], include_top: bool, we
     Keras' checks come first, then the weight file is fetched (if needed), and only then are
     the layers built: offline, the error comes before hundreds of megabytes are allocated.
     """
-    _check_arguments(weights, include_top, classes, pooling, classifier_activation)
+    imagenet_utils.check_arguments(weights, include_top, classes, pooling, classifier_activation)
     input_shape = imagenet_utils.obtain_input_shape(
         input_shape, default_size=224, min_size=32, data_format=config.image_data_format(),
         require_flatten=include_top, weights=weights)
-    img_input = _image_input(input_tensor, input_shape)
+    img_input = imagenet_utils.image_input(input_tensor, input_shape)
     weights_path = imagenet_utils.weights_file_path(weights, *weight_file)
     x = conv_blocks(img_input, convs_per_block)
     if include_top:
@@ -84,24 +83,11 @@ def build_vgg(name: str, convs_per_block: tuple[int, ...], include_top: bool, we
     elif pooling is not None:
         pool = layers.GlobalAveragePooling2D if pooling == "avg" else layers.GlobalMaxPooling2D
         x = pool()(x)
-    inputs = img_input if input_tensor is None else source_inputs(input_tensor)
+    inputs = img_input if input_tensor is None else imagenet_utils.source_inputs(input_tensor)
     model = Functional(inputs, x, name=name)
     if weights_path is not None:
         model.load_weights(weights_path)
     return model
-
-
-def _check_arguments(weights, include_top: bool, classes: int, pooling,
-                     classifier_activation) -> None:
-    imagenet_utils.check_weights_argument(weights)
-    imagenet_weights = isinstance(weights, str) and weights == "imagenet"
-    if imagenet_weights and include_top and classes != 1000:
-        raise ValueError(f'If using `weights` as `"imagenet"` with `include_top` as true, '
-                         f'`classes` should be 1000.  Received `classes={classes}`')
-    if pooling not in (None, "avg", "max"):
-        raise ValueError(f"`pooling` must be None, 'avg' or 'max'. Received: pooling={pooling!r}")
-    if include_top:
-        imagenet_utils.validate_activation(classifier_activation, weights)
 
 
 def conv_blocks(x, convs_per_block: tuple[int, ...]):
@@ -120,30 +106,6 @@ def classifier(x, classes: int, activation):
     x = layers.Dense(4096, activation="relu", name="fc1")(x)
     x = layers.Dense(4096, activation="relu", name="fc2")(x)
     return layers.Dense(classes, activation=activation, name="predictions")(x)
-
-
-def _image_input(input_tensor, input_shape: tuple):
-    if input_tensor is None:
-        return layers.Input(shape=input_shape)
-    if not isinstance(input_tensor, SymbolicTensor):
-        raise TypeError(f"`input_tensor` must be a symbolic tensor from `chainrule.layers."
-                        f"Input` (or a layer called on one). Received: {input_tensor!r}. Hint: "
-                        f"pass `input_shape=` for a plain image size.")
-    return input_tensor
-
-
-def source_inputs(tensor: SymbolicTensor) -> list | SymbolicTensor:
-    """The Input tensor(s) `tensor` was computed from, so layers before it join the model."""
-    found, stack, seen = [], [tensor], set()
-    while stack:
-        t = stack.pop()
-        if id(t) in seen:
-            continue
-        seen.add(id(t))
-        if not t.inputs:
-            found.append(t)
-        stack.extend(reversed(t.inputs))
-    return found[0] if len(found) == 1 else found
 
 
 def preprocess_input(x, data_format: str | None = None):

@@ -4,7 +4,10 @@
 model=model, verbose=..., epochs=..., steps=...)`, which puts `History` and then
 `ProgbarLogger` after the user's callbacks.
 """
-from chainrule.callbacks.base import Callback, CallbackList, History
+from chainrule.callbacks.backup import BackupAndRestore
+from chainrule.callbacks.base import Callback, History
+from chainrule.callbacks.callback_list import CallbackList
+from chainrule.callbacks.learning_rate import LearningRateScheduler
 from chainrule.callbacks.logging import CSVLogger, LambdaCallback, ProgbarLogger, TerminateOnNaN
 from chainrule.callbacks.monitor import (
     EarlyStopping,
@@ -13,6 +16,6 @@ from chainrule.callbacks.monitor import (
     ReduceLROnPlateau,
 )
 
-__all__ = ["CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History", "LambdaCallback",
-           "ModelCheckpoint", "MonitorCallback", "ProgbarLogger", "ReduceLROnPlateau",
-           "TerminateOnNaN"]
+__all__ = ["BackupAndRestore", "CSVLogger", "Callback", "CallbackList", "EarlyStopping",
+           "History", "LambdaCallback", "LearningRateScheduler", "ModelCheckpoint",
+           "MonitorCallback", "ProgbarLogger", "ReduceLROnPlateau", "TerminateOnNaN"]

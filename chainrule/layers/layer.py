@@ -12,6 +12,7 @@ import numpy as np
 
 from chainrule import config, initializers, ops
 from chainrule.autodiff.tensor import Tensor, as_tensor
+from chainrule.layers.registry import register_builtin
 from chainrule.layers.symbolic import SymbolicTensor, call_symbolic
 from chainrule.layers.variable import Variable
 
@@ -52,6 +53,10 @@ class Layer:
         if input_shape is not None and batch_input_shape is None:
             batch_input_shape = (None, *_as_shape(input_shape, self.name))
         self._batch_input_shape = tuple(batch_input_shape) if batch_input_shape else None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        register_builtin(cls)          # chainrule's own classes load from configs by name
 
     # --- weights -----------------------------------------------------------------------
     def add_weight(self, name: str, shape, initializer="glorot_uniform", trainable=True,
@@ -171,6 +176,9 @@ class Layer:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+register_builtin(Layer)
 
 
 def _as_shape(shape, layer_name: str) -> tuple:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from chainrule import config
 from chainrule.layers.core import InputLayer
+from chainrule.layers.registry import deserialize_layer, serialize_layer
 from chainrule.layers.symbolic import SymbolicTensor
 from chainrule.models.model import Model
 
@@ -111,8 +112,6 @@ class Functional(Model):
         return shapes if self._multi_output else shapes[0]
 
     def get_config(self) -> dict:
-        from chainrule.saving import serialize_layer
-
         layers = []
         for layer in self._layers:
             node = next(n for n in self._nodes if n.layer is layer)
@@ -125,8 +124,6 @@ class Functional(Model):
 
     @classmethod
     def from_config(cls, cfg: dict):
-        from chainrule.saving import deserialize_layer
-
         tensors = {}
         for layer_cfg in cfg["layers"]:
             layer = deserialize_layer(layer_cfg)

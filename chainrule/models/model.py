@@ -12,8 +12,9 @@ import numpy as np
 
 from chainrule import config
 from chainrule.autodiff.graph import no_grad
-from chainrule.callbacks.base import CallbackList
-from chainrule.layers.layer import Layer
+from chainrule.callbacks.callback_list import CallbackList
+from chainrule.layers.layer import Layer, to_snake_case
+from chainrule.layers.registry import builtin_class
 from chainrule.models import training
 from chainrule.models.data_adapter import DataHandler, split_validation
 
@@ -23,9 +24,8 @@ class Model(Layer):
 
     def __new__(cls, *args, **kwargs):
         if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
-            from chainrule.models.functional import Functional
-
-            return super().__new__(Functional)     # Python then runs Functional.__init__
+            # models/functional.py registered the class when it was defined
+            return super().__new__(builtin_class("Functional"))   # then Functional.__init__
         return super().__new__(cls)
 
     def __init__(self, name=None, **kwargs):
@@ -33,6 +33,7 @@ class Model(Layer):
             "model" if type(self).__name__ == "Model" else _default_name(self)), **kwargs)
         self.compiled = None
         self.stop_training = False
+        self._initial_epoch = 0
         self.history = None
         self._rng = None
 
@@ -131,9 +132,10 @@ class Model(Layer):
         cbs = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=self,
                            verbose=verbose, epochs=epochs, steps=data.steps)
         self.stop_training = False
+        self._initial_epoch = initial_epoch          # BackupAndRestore moves it past a backup
         cbs.on_train_begin()
         logs = {}
-        for epoch in range(initial_epoch, epochs):
+        for epoch in range(self._initial_epoch, epochs):
             state.reset()
             cbs.on_epoch_begin(epoch)
             logs = self._train_epoch(state, data, cbs)
@@ -145,6 +147,8 @@ class Model(Layer):
             logs = epoch_logs
             if self.stop_training:
                 break
+        if epochs > 0:                               # use_ema: the averages become the weights
+            state.optimizer.finalize_variable_values(self.trainable_weights)
         cbs.on_train_end(logs)
         return self.history
 
@@ -272,8 +276,6 @@ class Model(Layer):
 
 
 def _default_name(model) -> str:
-    from chainrule.layers.layer import to_snake_case
-
     return to_snake_case(type(model).__name__)
 
 

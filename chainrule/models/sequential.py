@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from chainrule.layers.core import InputLayer
 from chainrule.layers.layer import Layer
+from chainrule.layers.registry import deserialize_layer, serialize_layer
 from chainrule.models import fusion
 from chainrule.models.model import Model
 
@@ -82,16 +83,12 @@ class Sequential(Model):
         return shape
 
     def get_config(self) -> dict:
-        from chainrule.saving import serialize_layer
-
         return {"name": self.name, "trainable": self.trainable,
                 "layers": [serialize_layer(la) for la in self._layers],
                 "batch_input_shape": self._input_shape}
 
     @classmethod
     def from_config(cls, cfg: dict):
-        from chainrule.saving import deserialize_layer
-
         model = cls(name=cfg.get("name"))
         if cfg.get("batch_input_shape"):
             model._input_shape = tuple(cfg["batch_input_shape"])

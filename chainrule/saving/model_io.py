@@ -22,8 +22,9 @@ from chainrule import losses, optimizers
 from chainrule.backend import to_numpy
 from chainrule.saving.h5io import (BACKEND, KERAS_VERSION, atomic_h5_file, open_h5_for_reading,
                                    read_names, text, write_names)
-from chainrule.saving.serialization import (custom_object_scope, deserialize_layer,
-                                            get_custom_objects, serialize_layer, to_json)
+from chainrule.saving.serialization import (builtin_class, custom_object_scope,
+                                            deserialize_layer, get_custom_objects,
+                                            serialize_layer, to_json)
 from chainrule.saving.weights import (check_built, match_topological, read_values,
                                       weights_group, write_model_weights)
 
@@ -47,9 +48,7 @@ def save_model(model, filepath, include_optimizer: bool = True) -> None:
 
 
 def _check_saveable(model) -> None:
-    from chainrule.models import Functional, Sequential
-
-    if not isinstance(model, Functional | Sequential):
+    if not isinstance(model, builtin_class("Functional") | builtin_class("Sequential")):
         raise NotImplementedError(
             f"Saving the model to HDF5 format requires the model to be a Functional model or a "
             f"Sequential model. It does not work for subclassed models such as "
@@ -140,8 +139,7 @@ def _compile_from_file(model, f, custom_objects) -> None:
 
 
 def _deserialize_optimizer(spec: dict, custom: dict):
-    cls = custom.get(spec["class_name"])
-    return cls.from_config(spec["config"]) if cls else optimizers.get(spec)
+    return optimizers.deserialize(spec, custom)   # custom optimizers and schedules included
 
 
 def _deserialize_loss(spec, custom: dict):
