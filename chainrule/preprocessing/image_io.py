@@ -16,7 +16,7 @@ import warnings
 
 import numpy as np
 
-from chainrule import config
+from chainrule import config, image
 from chainrule.preprocessing import png
 
 PIL_INTERPOLATION = ("nearest", "bilinear", "bicubic", "hamming", "box", "lanczos")
@@ -283,8 +283,9 @@ def save_img(path, x, data_format: str | None = None, file_format: str | None = 
 def smart_resize(x, size, interpolation: str = "bilinear") -> np.ndarray:
     """Resize to `size` without distorting the aspect ratio: centre-crop, then resize.
 
-    Same crop as Keras' `smart_resize`; the resize is TensorFlow's (half-pixel centres, no
-    antialiasing). Bilinear returns float32; nearest keeps the input dtype.
+    Same crop as Keras' `smart_resize`, then `chainrule.image.resize` (TensorFlow's resize:
+    half-pixel centres, no antialiasing), as Keras calls `tf.image.resize`. Bilinear returns
+    float32; nearest keeps the input dtype.
 
     Args:
         x: Image (height, width, channels) or batch (n, height, width, channels).
@@ -304,13 +305,12 @@ def smart_resize(x, size, interpolation: str = "bilinear") -> np.ndarray:
     if interpolation not in ("bilinear", "nearest"):
         raise ValueError("smart_resize supports interpolation='bilinear' or 'nearest'. "
                          f"Received: interpolation={interpolation!r}")
-    x = _center_crop_to_ratio(x, size)
-    if interpolation == "nearest":
-        return _resize_nearest(x, size)
-    return _resize_bilinear(x.astype(np.float32), size)
+    return image.resize(center_crop_to_ratio(x, size), size, method=interpolation)
 
 
-def _center_crop_to_ratio(x: np.ndarray, size) -> np.ndarray:
+def center_crop_to_ratio(x: np.ndarray, size) -> np.ndarray:
+    """Keras' `smart_resize` crop: the largest centred window with the aspect ratio of `size`
+    (computed in float32, as Keras does)."""
     height, width = x.shape[-3], x.shape[-2]
     target_height, target_width = size
     crop_height = min(height, int(np.float32(width * target_height) / np.float32(target_width)))
@@ -318,39 +318,6 @@ def _center_crop_to_ratio(x: np.ndarray, size) -> np.ndarray:
     top = int(np.float32(height - crop_height) / 2)
     left = int(np.float32(width - crop_width) / 2)
     return x[..., top:top + crop_height, left:left + crop_width, :]
-
-
-def _source_coords(in_size: int, out_size: int):
-    """Half-pixel-centre sample positions: lower index, upper index and the weight of upper."""
-    scale = np.float32(in_size) / np.float32(out_size)
-    pos = (np.arange(out_size, dtype=np.float32) + np.float32(0.5)) * scale - np.float32(0.5)
-    floor = np.floor(pos)
-    lower = np.maximum(floor, 0).astype(np.intp)
-    upper = np.minimum(np.ceil(pos), in_size - 1).astype(np.intp)
-    return lower, upper, (pos - floor).astype(np.float32)
-
-
-def _resize_bilinear(x: np.ndarray, size) -> np.ndarray:
-    top_idx, bottom_idx, y_lerp = _source_coords(x.shape[-3], size[0])
-    left_idx, right_idx, x_lerp = _source_coords(x.shape[-2], size[1])
-    x_lerp = x_lerp[:, np.newaxis]
-    y_lerp = y_lerp[:, np.newaxis, np.newaxis]
-    rows_top, rows_bottom = x[..., top_idx, :, :], x[..., bottom_idx, :, :]
-    top = rows_top[..., left_idx, :] + (rows_top[..., right_idx, :]
-                                        - rows_top[..., left_idx, :]) * x_lerp
-    bottom = rows_bottom[..., left_idx, :] + (rows_bottom[..., right_idx, :]
-                                              - rows_bottom[..., left_idx, :]) * x_lerp
-    return top + (bottom - top) * y_lerp
-
-
-def _resize_nearest(x: np.ndarray, size) -> np.ndarray:
-    def nearest(in_size, out_size):
-        scale = np.float32(in_size) / np.float32(out_size)
-        pos = np.floor((np.arange(out_size, dtype=np.float32) + np.float32(0.5)) * scale)
-        return np.minimum(pos, in_size - 1).astype(np.intp)
-
-    rows, cols = nearest(x.shape[-3], size[0]), nearest(x.shape[-2], size[1])
-    return x[..., rows, :, :][..., cols, :]
 
 
 def _tiny_png() -> bytes:
