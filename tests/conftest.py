@@ -4,7 +4,7 @@ import pytest
 
 import chainrule
 from chainrule.ops import kernels
-from chainrule.preprocessing import png, resample
+from chainrule.preprocessing.fast import png, warping
 
 collect_ignore = ["fixtures/make_keras_reference.py"]  # needs TensorFlow; run by hand only
 
@@ -24,7 +24,7 @@ def _compiled_loops_loaded():
     warning filters: that can undo a test's own filter (`pytest.mark.filterwarnings`) midway.
     """
     if chainrule.config.kernels() == "numba":
-        for name in (kernels.CONV_LOOPS, resample.LOOPS, png.LOOPS):
+        for name in (kernels.CONV_LOOPS, warping.LOOPS, png.LOOPS):
             kernels._load(name)
 
 

@@ -5,11 +5,10 @@ without compositing, the default resize is nearest-neighbour, and a file is resi
 its size differs from `target_size`. Pillow does the decoding (and releases the GIL while it
 does, which is what lets the iterators decode in worker threads). The iterators call
 `load_array`, the same pixels as `img_to_array(load_img(...))`, which with the `fast` extra
-decodes the common PNG itself (`png.py`) and resizes it by a gather.
+decodes the common PNG itself and resizes it by a gather (`preprocessing.fast`).
 """
 from __future__ import annotations
 
-import functools
 import io
 import os
 import warnings
@@ -17,7 +16,7 @@ import warnings
 import numpy as np
 
 from chainrule import config, image
-from chainrule.preprocessing import png
+from chainrule.preprocessing import fast
 
 PIL_INTERPOLATION = ("nearest", "bilinear", "bicubic", "hamming", "box", "lanczos")
 COLOR_MODES = ("grayscale", "rgb", "rgba")
@@ -105,14 +104,15 @@ def load_array(path, color_mode: str = "rgb", target_size=None, interpolation: s
     """`img_to_array(load_img(path, ...), dtype=dtype)` in channels_last, faster for PNGs.
 
     The iterators call this for every file, with arguments they checked once. A PNG that
-    `png.decode` reads is decoded without Pillow, and when it needs no conversion but
+    `fast.decode` reads is decoded without Pillow, and when it needs no conversion but
     dropping alpha and at most a nearest-neighbour resize, that is a gather of its pixels;
     the pixels are load_img's either way. Everything else goes through load_img's steps.
     """
     data = _read(path)
-    pixels = png.decode(data)
+    pixels = fast.decode(data)
     if pixels is not None:
-        x = _gather(pixels, color_mode, target_size, interpolation, keep_aspect_ratio, dtype)
+        x = _without_pillow(pixels, color_mode, target_size, interpolation, keep_aspect_ratio,
+                            dtype)
         if x is not None:
             return x
         img = _pil_image().fromarray(pixels[:, :, 0] if pixels.shape[2] == 1 else pixels)
@@ -126,9 +126,9 @@ def load_array(path, color_mode: str = "rgb", target_size=None, interpolation: s
     return x
 
 
-def _gather(pixels: np.ndarray, color_mode: str, target_size, interpolation: str,
-            keep_aspect_ratio: bool, dtype) -> np.ndarray | None:
-    """load_img's array for `pixels` (L, RGB or RGBA) as a gather, or None if it needs more:
+def _without_pillow(pixels: np.ndarray, color_mode: str, target_size, interpolation: str,
+                    keep_aspect_ratio: bool, dtype) -> np.ndarray | None:
+    """load_img's array for decoded `pixels` (L, RGB or RGBA), or None when it needs Pillow:
     a colour conversion other than dropping alpha, or a resize other than nearest."""
     channels = _CHANNELS[color_mode]
     if not (pixels.shape[2] == channels or (pixels.shape[2], channels) == (4, 3)):
@@ -139,25 +139,9 @@ def _gather(pixels: np.ndarray, color_mode: str, target_size, interpolation: str
         return pixels[:, :, :channels].astype(dtype)
     if interpolation != "nearest":
         return None
-    size = (target_size[1], target_size[0])
-    left, top, right, bottom = (_crop_box((width, height), size) if keep_aspect_ratio
-                                else (0, 0, width, height))
-    rows = _nearest_sources(height, target_size[0], top, bottom)
-    cols = _nearest_sources(width, target_size[1], left, right)
-    picked = pixels.take(rows, axis=0).take(cols, axis=1)   # 4x faster than one fancy index
-    return picked[:, :, :channels].astype(dtype)
-
-
-@functools.lru_cache(maxsize=64)
-def _nearest_sources(size: int, target: int, start: int, stop: int) -> np.ndarray:
-    """The source index each of `target` outputs reads when Pillow resizes the span
-    start..stop of `size` pixels with NEAREST. Asked of Pillow itself, on a row of indices,
-    so it is exactly Pillow's rounding (its nearest resize maps rows and columns separately).
-    """
-    Image = _pil_image()
-    indices = Image.fromarray(np.arange(size, dtype=np.int32)[np.newaxis, :])
-    resized = indices.resize((target, 1), Image.Resampling.NEAREST, box=(start, 0, stop, 1))
-    return np.asarray(resized)[0].astype(np.intp)
+    box = (_crop_box((width, height), (target_size[1], target_size[0])) if keep_aspect_ratio
+           else (0, 0, width, height))
+    return fast.nearest_resize(pixels, target_size, box, channels, dtype)
 
 
 def _open(path):
