@@ -6,8 +6,9 @@ kernels, antialiasing), so a model trained on a tf.data pipeline sees the same p
 
 Every resize method is separable: output = rows @ image @ cols.T, where `rows` (out_h x in_h)
 and `cols` (out_w x in_w) hold the 1-D interpolation weights. Building those two small
-matrices is all that differs between methods; nearest-neighbour gathers instead, to keep
-the dtype. Random ops take `seed` (an int or a `numpy.random.Generator`), never global state.
+matrices is all that differs between methods. Two are done directly instead: nearest-neighbour
+gathers, to keep the dtype, and plain bilinear (no antialiasing) lerps neighbours in float32
+exactly as TF's kernel does, so it gives TF's bits (it is also what Keras' `smart_resize` calls). Random ops take `seed` (an int or a `numpy.random.Generator`), never global state.
 
 >>> image = np.arange(4, dtype=np.float32).reshape(2, 2, 1)
 >>> resize(image, (4, 4))[..., 0]
@@ -88,13 +89,23 @@ def _source_positions(in_size: int, out_size: int, offset: float = 0.5) -> np.nd
     return (np.arange(out_size, dtype=_F32) + _F32(0.5)) * scale - _F32(offset)
 
 
-def _bilinear_weights(in_size: int, out_size: int) -> np.ndarray:
-    """TF's resize_bilinear: source = (i + 0.5) * in/out - 0.5, lerp between neighbours."""
+def _lerp_sources(in_size: int, out_size: int):
+    """TF's bilinear sources (i + 0.5) * in/out - 0.5: lower, upper neighbour, upper's weight."""
     centre = _source_positions(in_size, out_size)
     lower = np.floor(centre)
-    lerp = (centre - lower).astype(np.float64)
-    indices = np.stack([np.maximum(lower, 0), np.minimum(np.ceil(centre), in_size - 1)], 1)
-    return _scatter(indices.astype(np.int64), np.stack([1 - lerp, lerp], 1), in_size)
+    upper = np.minimum(np.ceil(centre), in_size - 1)
+    return np.maximum(lower, 0).astype(np.intp), upper.astype(np.intp), centre - lower
+
+
+def _bilinear(batch: np.ndarray, new_h: int, new_w: int) -> np.ndarray:
+    """TF's resize_bilinear kernel on a float32 batch, operation for operation (so the same
+    bits): lerp along each row of the two source rows, then between those rows."""
+    top, bottom, y_lerp = _lerp_sources(batch.shape[1], new_h)
+    left, right, x_lerp = _lerp_sources(batch.shape[2], new_w)
+    rows = [batch[:, top], batch[:, bottom]]
+    upper, lower = (r[:, :, left] + (r[:, :, right] - r[:, :, left]) * x_lerp[:, None]
+                    for r in rows)
+    return upper + (lower - upper) * y_lerp[:, None, None]
 
 
 def _cubic_table(a: float = -0.5, steps: int = 1024) -> np.ndarray:
@@ -151,8 +162,6 @@ def _kernel_weights(name: str, in_size: int, out_size: int, antialias: bool) -> 
 def _weights(method: str, in_size: int, out_size: int, antialias: bool) -> np.ndarray:
     if method == "area":
         return _area_weights(in_size, out_size)
-    if method == "bilinear" and not antialias:
-        return _bilinear_weights(in_size, out_size)
     if method == "bicubic" and not antialias:
         return _bicubic_weights(in_size, out_size)
     name = {"bilinear": "triangle", "bicubic": "keyscubic"}.get(method, method)
@@ -190,6 +199,8 @@ def resize(images, size, method: str = "bilinear", preserve_aspect_ratio: bool =
     if method == "nearest":
         rows = _nearest_indices(batch.shape[1], new_h)
         out = batch[:, rows][:, :, _nearest_indices(batch.shape[2], new_w)]
+    elif method == "bilinear" and not antialias:
+        out = _bilinear(batch.astype(_F32, copy=False), new_h, new_w)
     else:
         rows = _weights(method, batch.shape[1], new_h, antialias)
         cols = _weights(method, batch.shape[2], new_w, antialias)

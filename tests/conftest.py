@@ -4,7 +4,7 @@ import pytest
 
 import chainrule
 from chainrule.ops import conv
-from chainrule.preprocessing import png, resample
+from chainrule.preprocessing.fast import png, warping
 from chainrule.runtime import kernels
 
 collect_ignore = ["fixtures/make_keras_reference.py"]  # needs TensorFlow; run by hand only
@@ -26,7 +26,7 @@ def _compiled_loops_loaded():
     (`pytest.mark.filterwarnings`) midway. Loading here also keeps compile time out of tests.
     """
     if chainrule.config.kernels() == "numba":
-        for name in (conv.LOOPS, resample.LOOPS, png.LOOPS):
+        for name in (conv.LOOPS, warping.LOOPS, png.LOOPS):
             kernels.load(name)
 
 

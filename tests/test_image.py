@@ -38,6 +38,14 @@ def test_resize_matches_tensorflow(key):
     assert_matches_tf(ours, key)
 
 
+@pytest.mark.parametrize("key", [k for k in keys("resize") if k.endswith("/plain")
+                                 and k.split("/")[2] in ("bilinear", "nearest")])
+def test_plain_bilinear_and_nearest_give_tensorflows_bits(key):
+    """TF's own kernels, operation for operation (what smart_resize relies on)."""
+    _, name, method, hw, _ = key.split("/")
+    np.testing.assert_array_equal(image.resize(INPUTS[name], size_of(hw), method), REF[key])
+
+
 @pytest.mark.parametrize("key", keys("resize_keep"))
 def test_resize_preserve_aspect_ratio_matches_tensorflow(key):
     _, name, method, hw = key.split("/")

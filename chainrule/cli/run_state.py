@@ -2,9 +2,9 @@
 
 After every epoch the whole model (weights and optimizer state) goes to `last.h5` and the
 rest of the training state to `state.json`: epochs done, the best validation loss so far,
-and the random-number generators of dropout layers and of the data iterators, so the
-resumed epochs draw the same dropout masks, shuffles and augmentations as an uninterrupted
-run would have.
+and the public states (`get_state()`) of the data iterators (position, order, seed) and of the
+layers that draw random numbers (dropout's Generator), so the resumed epochs draw the same
+shuffles, augmentations and dropout masks as an uninterrupted run would have.
 """
 from __future__ import annotations
 
@@ -35,19 +35,6 @@ def _json_default(value):
     raise TypeError(f"not JSON serialisable: {value!r}")
 
 
-def generators_of(model, iterators) -> dict:
-    """Every np.random.Generator that shapes training, by a stable name."""
-    found = {}
-    for layer in _all_layers(model):
-        if getattr(layer, "_rng", None) is not None:
-            found[f"layer:{layer.name}"] = layer._rng
-    for name, it in iterators.items():
-        for attr, value in vars(it).items():
-            if isinstance(value, np.random.Generator):
-                found[f"{name}:{attr}"] = value
-    return found
-
-
 def _all_layers(model):
     stack = list(getattr(model, "layers", []))
     while stack:
@@ -56,18 +43,27 @@ def _all_layers(model):
         stack.extend(getattr(layer, "layers", []))
 
 
-def rng_states(model, iterators) -> dict:
-    return {name: g.bit_generator.state for name, g in generators_of(model, iterators).items()}
+def layer_states(model) -> dict:
+    """`get_state()` of every layer that has random state (Dropout's Generator), by name."""
+    return {layer.name: layer.get_state() for layer in _all_layers(model)
+            if hasattr(layer, "get_state")}
 
 
-def restore_rng_states(model, iterators, states: dict) -> None:
-    """Put saved generator states back; a dropout layer gets its Generator created first."""
+def restore_states(model, iterators: dict, state: dict) -> None:
+    """Put the saved states of the data iterators and random layers back (`set_state`).
+
+    A run directory written before layers and iterators had `get_state` keeps counters under
+    "iterators" and Generator states under "rng" ('layer:NAME'); those are read as well.
+    """
+    for name, it in iterators.items():
+        it.set_state(state["iterators"].get(name, {}))
+    layers = state.get("layers")
+    if layers is None:
+        layers = {key.split(":", 1)[1]: {"rng": value} for key, value
+                  in state.get("rng", {}).items() if key.startswith("layer:")}
     for layer in _all_layers(model):
-        if f"layer:{layer.name}" in states and getattr(layer, "_rng", "absent") is None:
-            layer._rng = np.random.default_rng()
-    for name, g in generators_of(model, iterators).items():
-        if name in states:
-            g.bit_generator.state = states[name]
+        if layer.name in layers:
+            layer.set_state(layers[layer.name])
 
 
 class SaveRunState(Callback):
@@ -82,19 +78,8 @@ class SaveRunState(Callback):
         write_json(self.run_dir / STATE, {
             "epochs_done": epoch + 1,
             "best_val_loss": float(self.checkpoint.best),
-            "iterators": {n: iterator_position(it) for n, it in self.iterators.items()},
-            "rng": rng_states(self.model, self.iterators)})
-
-
-def iterator_position(it) -> dict:
-    """The counters an image iterator uses to seed its batches."""
-    return {k: int(getattr(it, k)) for k in ("total_batches_seen", "batch_index")
-            if hasattr(it, k)}
-
-
-def restore_iterator_position(it, position: dict) -> None:
-    for key, value in position.items():
-        setattr(it, key, value)
+            "iterators": {n: it.get_state() for n, it in self.iterators.items()},
+            "layers": layer_states(self.model)})
 
 
 def read_state(run_dir: Path) -> dict:

@@ -153,13 +153,11 @@ def _new_model(config: TrainConfig, train_it):
 
 
 def _restore(out: Path, state: dict, checkpoint, iterators):
-    """The model of last.h5 (weights and optimizer), with RNG states and counters put back."""
+    """The model of last.h5 (weights and optimizer), with iterator and layer states put back."""
     from chainrule.saving import load_model
 
     model = load_model(out / run_state.LAST)
     checkpoint.best = state["best_val_loss"]
-    for name, it in iterators.items():
-        run_state.restore_iterator_position(it, state["iterators"].get(name, {}))
-    run_state.restore_rng_states(model, iterators, state["rng"])
+    run_state.restore_states(model, iterators, state)
     print(f"Resuming {out} after epoch {state['epochs_done']}.")
     return model

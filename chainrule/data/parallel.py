@@ -1,22 +1,22 @@
 """The two steps that use threads: `map(num_parallel_calls=...)` and `prefetch`.
 
 Threads help because the heavy work in a pipeline (NumPy arithmetic, image decoding and
-resizing) releases the GIL. Both steps start their threads only when iteration begins and
-stop and join them in a `finally`, so a finished, broken-off or garbage-collected iterator
-leaves no thread behind.
+resizing) releases the GIL. The parallel map runs on a `workers.WorkerPool`, the engine the
+image iterators use too; prefetch is one producer thread. Both start their threads only when
+iteration begins and stop and join them on the way out, so a finished, broken-off or
+garbage-collected iterator leaves no thread behind.
 """
 from __future__ import annotations
 
 import os
 import queue
 import threading
-from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 
 from chainrule.data.base import AUTOTUNE, Node, upstream
 from chainrule.data.structure import normalize
 from chainrule.data.transforms import call_on_element
+from chainrule.data.workers import WorkerPool, ordered_map
 
 AUTOTUNE_PREFETCH = 2   # batches held ahead when prefetch(AUTOTUNE): overlap without hoarding
 
@@ -38,18 +38,9 @@ class ParallelMap(Node):
         self.workers = autotune_workers() if workers == AUTOTUNE else workers
 
     def __iter__(self):
-        pool = ThreadPoolExecutor(self.workers, thread_name_prefix="chainrule-data-map")
-        in_flight = deque()
-        try:
-            with upstream(self.parent) as elements:
-                for element in elements:
-                    in_flight.append(pool.submit(self._apply, element))
-                    if len(in_flight) >= self.workers:
-                        yield in_flight.popleft().result()
-            while in_flight:
-                yield in_flight.popleft().result()
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+        with WorkerPool(self.workers, "chainrule-data-map") as pool, \
+                upstream(self.parent) as elements:
+            yield from ordered_map(pool, self._apply, elements, self.workers)
 
     def _apply(self, element):
         return normalize(call_on_element(self.fn, element))

@@ -1,6 +1,8 @@
 """Core layers: Input, Dense, Activation, Dropout, ReLU, Softmax, Rescaling."""
 from __future__ import annotations
 
+import numpy as np
+
 from chainrule import activations, config, initializers, ops
 from chainrule.layers.input_spec import InputSpec
 from chainrule.layers.layer import Layer, _as_shape
@@ -161,6 +163,24 @@ class Dropout(Layer):
     def get_config(self):
         return {**super().get_config(), "rate": self.rate, "noise_shape": self.noise_shape,
                 "seed": self.seed}
+
+    def get_state(self) -> dict:
+        """The layer's random state, JSON-ready: `{"rng": its Generator's bit-generator state}`
+        (None until the first training call makes the Generator). `set_state` of it makes the
+        layer draw the same masks from here on."""
+        return {"rng": None if self._rng is None else self._rng.bit_generator.state}
+
+    def set_state(self, state: dict) -> None:
+        """Continue from a `get_state()` result (None: as a new layer, seeded on first use)."""
+        if "rng" not in state:
+            raise ValueError(f"Dropout.set_state expects the dict get_state() returns, with key "
+                             f"'rng'. Received keys: {sorted(state)}")
+        if state["rng"] is None:
+            self._rng = None
+            return
+        bit_generator = getattr(np.random, state["rng"]["bit_generator"])()
+        bit_generator.state = state["rng"]
+        self._rng = np.random.Generator(bit_generator)
 
 
 class Rescaling(Layer):

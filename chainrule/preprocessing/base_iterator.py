@@ -11,14 +11,19 @@ a run exactly, with or without worker threads, without touching anybody else's r
 the numbers themselves differ from Keras' for the same seed. Without a seed, the base comes
 from `chainrule.set_random_seed` (see `config.make_rng`).
 
+State. The iterator's whole state is a `cursor.Cursor` (epoch, position, order, batches seen)
+that every request moves by one pure step; `get_state()` and `set_state()` save and restore it
+(with the seed), so a resumed run continues with the same batches. Keras' `batch_index`,
+`total_batches_seen` and `index_array` read and write its fields.
+
 Threads. Each batch is planned in the calling thread (indices, then every image's parameters,
 drawn in index order), and only then are the images decoded, augmented and standardized, a
-chunk of images per task, by a small pool of worker threads (Pillow and the warp release the
-GIL), straight into the batch array (see `batch_jobs`). After a batch is handed out, the next
-one (`it[i + 1]`, or the next `next(it)`) is planned and started in the background. A different
-request (or a changed state) throws that prefetch away; since a prefetch does not advance the
-visible state until it is used, prefetching never changes what you get. `workers=0` runs
-everything in the calling thread.
+chunk of images per task, by the iterator's `WorkerPool` (`chainrule.data.workers`, the engine
+`Dataset.map` uses too; Pillow and the warp release the GIL), straight into the batch array
+(see `batch_jobs`). After a batch is handed out, the next one (`it[i + 1]`, or the next
+`next(it)`) is planned and started in the background. A different request (or a moved state)
+throws that prefetch away; since a prefetch does not advance the visible state until it is
+used, prefetching never changes what you get. `workers=0` runs everything in the calling thread.
 
 Unreadable files. An empty, truncated or non-image file is skipped: its batch is smaller by
 one image, `len()` and every other sample are unchanged, and the iterator warns once (the first
@@ -26,19 +31,20 @@ time it meets one), listing the files; `skipped_filepaths` lists all found so fa
 """
 from __future__ import annotations
 
+import functools
 import operator
 import os
 import threading
 import warnings
-import weakref
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from chainrule import config
+from chainrule.data.workers import WorkerPool
 from chainrule.preprocessing import batch_jobs
 from chainrule.preprocessing.batch_jobs import Job, Skipped
+from chainrule.preprocessing.cursor import STATE_KEYS, Cursor, CursorField
 from chainrule.preprocessing.image_io import array_to_img
 
 THREAD_NAME_PREFIX = "chainrule-image-worker"
@@ -51,14 +57,11 @@ def default_workers() -> int:
 
 @dataclass
 class _Prefetch:
-    """A batch started ahead of time: valid only while the iterator is still in `before`."""
+    """A batch started ahead of time: valid only while the iterator is still at `before`."""
     key: tuple
-    before: tuple
-    after: tuple
+    before: Cursor
+    after: Cursor
     job: Job = field(repr=False)
-
-    def planned_from(self, state: tuple) -> bool:
-        return self.before[:2] == state[:2] and self.before[2] is state[2]
 
 
 def _check_batch_size(batch_size) -> int:
@@ -118,6 +121,8 @@ class Iterator:
         workers: Decoding threads (default `min(4, os.cpu_count())`); 0 = no threads, no
             prefetch. May be changed between batches.
         skipped_filepaths: Unreadable files met so far, in the order they were met.
+        epoch, batch_index, total_batches_seen, index_array: The fields of the iterator's
+            `Cursor` (see `cursor`); assigning one moves the iterator there.
     """
 
     white_list_formats = ("png", "jpg", "jpeg", "bmp", "ppm", "tif", "tiff")
@@ -126,15 +131,17 @@ class Iterator:
     save_prefix = ""
     save_format = "png"
     save_hash_range = 10**7
+    epoch = CursorField()
+    batch_index = CursorField()
+    total_batches_seen = CursorField()
+    index_array = CursorField()
 
     def __init__(self, n: int, batch_size: int, shuffle: bool, seed: int | None):
         self.n = n
         self.batch_size = _check_batch_size(batch_size)
         self.shuffle = shuffle
         self.seed = _check_seed(seed)
-        self.batch_index = 0
-        self.total_batches_seen = 0
-        self.index_array = None
+        self._cursor = Cursor()
         self.lock = threading.RLock()
         self.workers = default_workers()
         self._unreadable: dict[str, str] = {}
@@ -142,9 +149,7 @@ class Iterator:
             config.make_rng().integers(2**63))
         self._pending: _Prefetch | None = None
         self._last_key: tuple | None = None
-        self._pool: ThreadPoolExecutor | None = None
-        self._pool_size = 0
-        self._finalizer = None
+        self._pool: WorkerPool | None = None
 
     @property
     def skipped_filepaths(self) -> list[str]:
@@ -181,10 +186,10 @@ class Iterator:
         return self._serve(("next",))
 
     def on_epoch_end(self) -> None:
-        """Rebuild the index array: a fresh permutation if `shuffle`, else 0..n-1."""
+        """Start the next epoch: a fresh permutation if `shuffle`, else 0..n-1."""
         with self.lock:
             self._drop_prefetch()
-            self._set_index_array(self._rngs()[0])
+            self._cursor = self._cursor.new_pass(self._new_order(self._rngs()[0]))
             if self._last_key is not None and self._last_key[0] == "item" and len(self):
                 self._prefetch(("item", 0))
 
@@ -194,13 +199,36 @@ class Iterator:
             self._drop_prefetch()
             self.batch_index = 0
 
+    def get_state(self) -> dict:
+        """Everything that decides the batches to come, as JSON-ready values.
+
+        An iterator over the same data given this by `set_state` continues exactly here: the
+        same batches, shuffles and augmentations (what `chainrule train --resume` relies on).
+
+        Returns:
+            {"epoch", "batch_index", "total_batches_seen", "index_array" (a list, or None
+            before the first batch), "entropy" (the seed of every batch's Generators)}.
+        """
+        with self.lock:
+            return {**self._cursor.to_state(), "entropy": self._entropy}
+
+    def set_state(self, state: dict) -> None:
+        """Move to a state from `get_state`; keys left out keep their values."""
+        unknown = set(state) - {*STATE_KEYS, "entropy"}
+        if unknown:
+            raise ValueError(f"Unknown iterator state keys {sorted(unknown)}; expected some of "
+                             f"{[*STATE_KEYS, 'entropy']}, as get_state() returns them.")
+        with self.lock:
+            self._drop_prefetch()
+            self._cursor = self._cursor.with_state(state, self.n)
+            self._entropy = int(state.get("entropy", self._entropy))
+
     def close(self) -> None:
         """Stop the worker threads now (they also stop when the iterator is garbage-collected)."""
         with self.lock:
             self._drop_prefetch()
             if self._pool is not None:
-                self._finalizer.detach()
-                self._pool.shutdown(wait=True, cancel_futures=True)
+                self._pool.close()
                 self._pool = None
 
     def __enter__(self):
@@ -214,8 +242,8 @@ class Iterator:
         seeds = np.random.SeedSequence([self._entropy, self.total_batches_seen]).spawn(3)
         return [np.random.default_rng(s) for s in seeds]
 
-    def _set_index_array(self, rng: np.random.Generator) -> None:
-        self.index_array = rng.permutation(self.n) if self.shuffle else np.arange(self.n)
+    def _new_order(self, rng: np.random.Generator) -> np.ndarray:
+        return rng.permutation(self.n) if self.shuffle else np.arange(self.n)
 
     def _serve(self, key: tuple):
         with self.lock:
@@ -228,19 +256,13 @@ class Iterator:
         return self._finish(job)
 
     def _plan(self, key: tuple) -> Job:
-        """Advance the state exactly as Keras does and draw the batch's randomness."""
+        """Move the cursor as Keras moves its counters, and draw the batch's randomness."""
         shuffle_rng, augment_rng, save_rng = self._rngs()
+        new_order = functools.partial(self._new_order, shuffle_rng)  # drawn only when needed
         if key[0] == "item":
-            if self.index_array is None:
-                self._set_index_array(shuffle_rng)
-            start = self.batch_size * key[1]
+            self._cursor, start = self._cursor.item(key[1], self.batch_size, new_order)
         else:
-            if self.batch_index == 0:
-                self._set_index_array(shuffle_rng)
-            start = (self.batch_index * self.batch_size) % self.n if self.n else 0
-            more = self.n > start + self.batch_size
-            self.batch_index = self.batch_index + 1 if more else 0
-        self.total_batches_seen += 1
+            self._cursor, start = self._cursor.next(self.n, self.batch_size, new_order)
         indices = self.index_array[start:start + self.batch_size]
         batch_x = np.zeros((len(indices), *self._sample_shape()), dtype=self.dtype)
         return Job(indices, self._draw_params(len(indices), augment_rng), save_rng, batch_x)
@@ -257,7 +279,7 @@ class Iterator:
 
     def _start(self, job: Job) -> Job:
         if self.workers > 0:
-            pool = self._executor()
+            pool = self._worker_pool()
             job.futures = [pool.submit(self._load_chunk, job, lo, hi)
                            for lo, hi in batch_jobs.chunks(len(job.indices), self.workers)]
         return job
@@ -273,28 +295,22 @@ class Iterator:
         self._save_batch(batch[0] if isinstance(batch, tuple) else batch, indices, job.save_rng)
         return batch
 
-    def _state(self) -> tuple:
-        return self.batch_index, self.total_batches_seen, self.index_array
-
-    def _set_state(self, state: tuple) -> None:
-        self.batch_index, self.total_batches_seen, self.index_array = state
-
     def _prefetch(self, key: tuple) -> None:
-        """Plan and start batch `key` now, but leave the visible state as it is until it is
+        """Plan and start batch `key` now, but leave the cursor where it is until the batch is
         asked for (so `total_batches_seen` counts batches handed out, never one ahead)."""
         if self.workers > 0:
-            before = self._state()
+            before = self._cursor
             job = self._start(self._plan(key))
-            self._pending = _Prefetch(key, before, self._state(), job)
-            self._set_state(before)
+            self._pending = _Prefetch(key, before, self._cursor, job)
+            self._cursor = before
 
     def _take_prefetch(self, key: tuple) -> Job | None:
-        """The prefetched job if it is the batch asked for and nothing changed the state since
-        (`reset`, `on_epoch_end` or a direct assignment, e.g. when resuming a run)."""
+        """The prefetched job if it is the batch asked for and the cursor has not moved since
+        (`reset`, `on_epoch_end`, `set_state` or an assignment, e.g. when resuming a run)."""
         pending = self._pending
-        if pending is not None and pending.key == key and pending.planned_from(self._state()):
+        if pending is not None and pending.key == key and pending.before is self._cursor:
             self._pending = None
-            self._set_state(pending.after)
+            self._cursor = pending.after
             return pending.job
         self._drop_prefetch()
         return None
@@ -304,17 +320,14 @@ class Iterator:
             self._pending.job.cancel()
             self._pending = None
 
-    def _executor(self) -> ThreadPoolExecutor:
-        if self._pool is not None and self._pool_size != self.workers:
-            self._finalizer.detach()
-            self._pool.shutdown(wait=False)
+    def _worker_pool(self) -> WorkerPool:
+        """The iterator's threads, remade when `workers` changed since they were started (the
+        old ones finish the work they were given: a batch taken from a prefetch may be theirs)."""
+        if self._pool is not None and self._pool.workers != self.workers:
+            self._pool.close(wait=False, cancel_futures=False)
             self._pool = None
         if self._pool is None:
-            self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix=THREAD_NAME_PREFIX)
-            self._pool_size = self.workers
-            # Shut the threads down with the iterator; the callback must not hold `self`.
-            self._finalizer = weakref.finalize(self, self._pool.shutdown, wait=False,
-                                               cancel_futures=True)
+            self._pool = WorkerPool(self.workers, THREAD_NAME_PREFIX)
         return self._pool
 
     def _note_skipped(self, skipped: list[Skipped]) -> None:

@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 
 from chainrule import config
-from chainrule.preprocessing import draws, transforms
+from chainrule.preprocessing import draws, fast, transforms
 
 _NOT_FIT = ("This ImageDataGenerator specifies `{}`, but it hasn't been fit on any training data. "
             "Fit it first by calling `.fit(numpy_data)`.")
@@ -153,9 +153,11 @@ class ImageDataGenerator:
     def draw_transforms(self, img_shape: tuple[int, ...], rng: np.random.Generator,
                         n: int) -> list[dict]:
         """`n` images' parameters: the same as `n` calls of `draw_transform`, far cheaper."""
-        if type(self).draw_transform is not ImageDataGenerator.draw_transform:
-            return [self.draw_transform(img_shape, rng) for _ in range(n)]  # a subclass's own
-        return draws.draw_batch(self, img_shape, rng, n)
+        params = None
+        if type(self).draw_transform is ImageDataGenerator.draw_transform:  # not a subclass's
+            params = fast.draw_batch(self, img_shape, rng, n)
+        return params if params is not None else [self.draw_transform(img_shape, rng)
+                                                  for _ in range(n)]
 
     def get_random_transform(self, img_shape: tuple[int, ...], seed: int | None = None) -> dict:
         """Random parameters for one image, from a fresh Generator seeded with `seed`.

@@ -5,19 +5,18 @@ without compositing, the default resize is nearest-neighbour, and a file is resi
 its size differs from `target_size`. Pillow does the decoding (and releases the GIL while it
 does, which is what lets the iterators decode in worker threads). The iterators call
 `load_array`, the same pixels as `img_to_array(load_img(...))`, which with the `fast` extra
-decodes the common PNG itself (`png.py`) and resizes it by a gather.
+decodes the common PNG itself and resizes it by a gather (`preprocessing.fast`).
 """
 from __future__ import annotations
 
-import functools
 import io
 import os
 import warnings
 
 import numpy as np
 
-from chainrule import config
-from chainrule.preprocessing import png
+from chainrule import config, image
+from chainrule.preprocessing import fast
 
 PIL_INTERPOLATION = ("nearest", "bilinear", "bicubic", "hamming", "box", "lanczos")
 COLOR_MODES = ("grayscale", "rgb", "rgba")
@@ -105,14 +104,15 @@ def load_array(path, color_mode: str = "rgb", target_size=None, interpolation: s
     """`img_to_array(load_img(path, ...), dtype=dtype)` in channels_last, faster for PNGs.
 
     The iterators call this for every file, with arguments they checked once. A PNG that
-    `png.decode` reads is decoded without Pillow, and when it needs no conversion but
+    `fast.decode` reads is decoded without Pillow, and when it needs no conversion but
     dropping alpha and at most a nearest-neighbour resize, that is a gather of its pixels;
     the pixels are load_img's either way. Everything else goes through load_img's steps.
     """
     data = _read(path)
-    pixels = png.decode(data)
+    pixels = fast.decode(data)
     if pixels is not None:
-        x = _gather(pixels, color_mode, target_size, interpolation, keep_aspect_ratio, dtype)
+        x = _without_pillow(pixels, color_mode, target_size, interpolation, keep_aspect_ratio,
+                            dtype)
         if x is not None:
             return x
         img = _pil_image().fromarray(pixels[:, :, 0] if pixels.shape[2] == 1 else pixels)
@@ -126,9 +126,9 @@ def load_array(path, color_mode: str = "rgb", target_size=None, interpolation: s
     return x
 
 
-def _gather(pixels: np.ndarray, color_mode: str, target_size, interpolation: str,
-            keep_aspect_ratio: bool, dtype) -> np.ndarray | None:
-    """load_img's array for `pixels` (L, RGB or RGBA) as a gather, or None if it needs more:
+def _without_pillow(pixels: np.ndarray, color_mode: str, target_size, interpolation: str,
+                    keep_aspect_ratio: bool, dtype) -> np.ndarray | None:
+    """load_img's array for decoded `pixels` (L, RGB or RGBA), or None when it needs Pillow:
     a colour conversion other than dropping alpha, or a resize other than nearest."""
     channels = _CHANNELS[color_mode]
     if not (pixels.shape[2] == channels or (pixels.shape[2], channels) == (4, 3)):
@@ -139,25 +139,9 @@ def _gather(pixels: np.ndarray, color_mode: str, target_size, interpolation: str
         return pixels[:, :, :channels].astype(dtype)
     if interpolation != "nearest":
         return None
-    size = (target_size[1], target_size[0])
-    left, top, right, bottom = (_crop_box((width, height), size) if keep_aspect_ratio
-                                else (0, 0, width, height))
-    rows = _nearest_sources(height, target_size[0], top, bottom)
-    cols = _nearest_sources(width, target_size[1], left, right)
-    picked = pixels.take(rows, axis=0).take(cols, axis=1)   # 4x faster than one fancy index
-    return picked[:, :, :channels].astype(dtype)
-
-
-@functools.lru_cache(maxsize=64)
-def _nearest_sources(size: int, target: int, start: int, stop: int) -> np.ndarray:
-    """The source index each of `target` outputs reads when Pillow resizes the span
-    start..stop of `size` pixels with NEAREST. Asked of Pillow itself, on a row of indices,
-    so it is exactly Pillow's rounding (its nearest resize maps rows and columns separately).
-    """
-    Image = _pil_image()
-    indices = Image.fromarray(np.arange(size, dtype=np.int32)[np.newaxis, :])
-    resized = indices.resize((target, 1), Image.Resampling.NEAREST, box=(start, 0, stop, 1))
-    return np.asarray(resized)[0].astype(np.intp)
+    box = (_crop_box((width, height), (target_size[1], target_size[0])) if keep_aspect_ratio
+           else (0, 0, width, height))
+    return fast.nearest_resize(pixels, target_size, box, channels, dtype)
 
 
 def _open(path):
@@ -283,8 +267,9 @@ def save_img(path, x, data_format: str | None = None, file_format: str | None = 
 def smart_resize(x, size, interpolation: str = "bilinear") -> np.ndarray:
     """Resize to `size` without distorting the aspect ratio: centre-crop, then resize.
 
-    Same crop as Keras' `smart_resize`; the resize is TensorFlow's (half-pixel centres, no
-    antialiasing). Bilinear returns float32; nearest keeps the input dtype.
+    Same crop as Keras' `smart_resize`, then `chainrule.image.resize` (TensorFlow's resize:
+    half-pixel centres, no antialiasing), as Keras calls `tf.image.resize`. Bilinear returns
+    float32; nearest keeps the input dtype.
 
     Args:
         x: Image (height, width, channels) or batch (n, height, width, channels).
@@ -304,13 +289,12 @@ def smart_resize(x, size, interpolation: str = "bilinear") -> np.ndarray:
     if interpolation not in ("bilinear", "nearest"):
         raise ValueError("smart_resize supports interpolation='bilinear' or 'nearest'. "
                          f"Received: interpolation={interpolation!r}")
-    x = _center_crop_to_ratio(x, size)
-    if interpolation == "nearest":
-        return _resize_nearest(x, size)
-    return _resize_bilinear(x.astype(np.float32), size)
+    return image.resize(center_crop_to_ratio(x, size), size, method=interpolation)
 
 
-def _center_crop_to_ratio(x: np.ndarray, size) -> np.ndarray:
+def center_crop_to_ratio(x: np.ndarray, size) -> np.ndarray:
+    """Keras' `smart_resize` crop: the largest centred window with the aspect ratio of `size`
+    (computed in float32, as Keras does)."""
     height, width = x.shape[-3], x.shape[-2]
     target_height, target_width = size
     crop_height = min(height, int(np.float32(width * target_height) / np.float32(target_width)))
@@ -318,39 +302,6 @@ def _center_crop_to_ratio(x: np.ndarray, size) -> np.ndarray:
     top = int(np.float32(height - crop_height) / 2)
     left = int(np.float32(width - crop_width) / 2)
     return x[..., top:top + crop_height, left:left + crop_width, :]
-
-
-def _source_coords(in_size: int, out_size: int):
-    """Half-pixel-centre sample positions: lower index, upper index and the weight of upper."""
-    scale = np.float32(in_size) / np.float32(out_size)
-    pos = (np.arange(out_size, dtype=np.float32) + np.float32(0.5)) * scale - np.float32(0.5)
-    floor = np.floor(pos)
-    lower = np.maximum(floor, 0).astype(np.intp)
-    upper = np.minimum(np.ceil(pos), in_size - 1).astype(np.intp)
-    return lower, upper, (pos - floor).astype(np.float32)
-
-
-def _resize_bilinear(x: np.ndarray, size) -> np.ndarray:
-    top_idx, bottom_idx, y_lerp = _source_coords(x.shape[-3], size[0])
-    left_idx, right_idx, x_lerp = _source_coords(x.shape[-2], size[1])
-    x_lerp = x_lerp[:, np.newaxis]
-    y_lerp = y_lerp[:, np.newaxis, np.newaxis]
-    rows_top, rows_bottom = x[..., top_idx, :, :], x[..., bottom_idx, :, :]
-    top = rows_top[..., left_idx, :] + (rows_top[..., right_idx, :]
-                                        - rows_top[..., left_idx, :]) * x_lerp
-    bottom = rows_bottom[..., left_idx, :] + (rows_bottom[..., right_idx, :]
-                                              - rows_bottom[..., left_idx, :]) * x_lerp
-    return top + (bottom - top) * y_lerp
-
-
-def _resize_nearest(x: np.ndarray, size) -> np.ndarray:
-    def nearest(in_size, out_size):
-        scale = np.float32(in_size) / np.float32(out_size)
-        pos = np.floor((np.arange(out_size, dtype=np.float32) + np.float32(0.5)) * scale)
-        return np.minimum(pos, in_size - 1).astype(np.intp)
-
-    rows, cols = nearest(x.shape[-3], size[0]), nearest(x.shape[-2], size[1])
-    return x[..., rows, :, :][..., cols, :]
 
 
 def _tiny_png() -> bytes:

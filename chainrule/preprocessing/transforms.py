@@ -25,7 +25,7 @@ import numbers
 
 import numpy as np
 
-from chainrule.preprocessing import resample
+from chainrule.preprocessing import fast
 
 FILL_MODES = ("constant", "nearest", "reflect", "wrap")
 INTERPOLATION_ORDERS = (0, 1)
@@ -100,11 +100,69 @@ def warp(image: np.ndarray, matrix: np.ndarray, fill_mode: str = "nearest", cval
         A new array with the image's shape, float32 unless the image is float64.
     """
     _check_warp_args(image, fill_mode, order)
-    dtype = image.dtype if image.dtype in (np.float32, np.float64) else np.dtype(np.float32)
-    out = np.empty(image.shape, dtype)
-    resample.sample(image, np.asarray(matrix, dtype=np.float64), fill_mode, cval, order, out,
-                    flip)
+    matrix = np.asarray(matrix, dtype=np.float64)
+    out = fast.warp(image, matrix, fill_mode, cval, order, flip)
+    return out if out is not None else reference_warp(image, matrix, fill_mode, cval, order, flip)
+
+
+def reference_warp(image: np.ndarray, matrix: np.ndarray, fill_mode: str, cval: float,
+                   order: int, flip: tuple[bool, bool] = (False, False)) -> np.ndarray:
+    """`warp` the plain way: whole-image positions, folded, then sampled (`fast.warp` is the
+    same arithmetic, operation for operation, compiled).
+
+    Positions are float64, summed in scipy's order; the lerps run in the image's float dtype.
+    """
+    x = image if image.dtype in (np.float32, np.float64) else image.astype(np.float32)
+    height, width, _ = x.shape
+    r = _grid(height, flip[0])[:, None]
+    c = _grid(width, flip[1])[None, :]
+    rows = (r * matrix[0, 0] + c * matrix[0, 1]) + matrix[0, 2]
+    cols = (r * matrix[1, 0] + c * matrix[1, 1]) + matrix[1, 2]
+    outside = (rows < 0) | (rows > height - 1) | (cols < 0) | (cols > width - 1)
+    rows, cols = _fold(rows, height, fill_mode), _fold(cols, width, fill_mode)
+    if order == 0:  # round half up, as scipy
+        out = x[np.floor(rows + 0.5).astype(int), np.floor(cols + 0.5).astype(int)]
+    else:
+        out = _bilinear(x, rows, cols)
+    if fill_mode == "constant":
+        out[outside] = cval
     return out
+
+
+def _grid(size: int, flip: bool) -> np.ndarray:
+    """Output indices 0..size-1 as float64, counted from the far end if `flip` (so the output
+    comes out flipped, with the very numbers of flipping it afterwards)."""
+    index = np.arange(size, dtype=np.float64)
+    return index[::-1] if flip else index
+
+
+def _fold(coords: np.ndarray, n: int, fill_mode: str) -> np.ndarray:
+    """scipy's boundary modes for positions (see the module docstring), then a clamp into
+    [0, n - 1]: 'reflect' can leave positions in (-1, 0), where scipy reads the edge twice."""
+    outside = (coords < 0) | (coords > n - 1)
+    if fill_mode == "reflect" and n > 1:
+        folded = np.mod(coords, 2 * n)
+        folded = np.where(folded >= n, 2 * n - 1 - folded, folded)
+        coords = np.where(outside, folded, coords)
+    if fill_mode == "wrap" and n > 1:
+        period = n - 1
+        below = coords + period * (np.trunc(-coords / period) + 1)
+        above = coords - period * np.trunc(coords / period)
+        coords = np.where(outside, np.where(coords < 0, below, above), coords)
+    return np.clip(coords, 0, n - 1)
+
+
+def _bilinear(x: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Four neighbours (the +1 of the last row or column is that row or column), lerped."""
+    height, width, _ = x.shape
+    top, left = np.floor(rows), np.floor(cols)
+    frac_r = (rows - top).astype(x.dtype)[..., None]
+    frac_c = (cols - left).astype(x.dtype)[..., None]
+    top, left = top.astype(int), left.astype(int)
+    bottom, right = np.minimum(top + 1, height - 1), np.minimum(left + 1, width - 1)
+    upper = x[top, left] + (x[top, right] - x[top, left]) * frac_c
+    lower = x[bottom, left] + (x[bottom, right] - x[bottom, left]) * frac_c
+    return upper + (lower - upper) * frac_r
 
 
 def _check_warp_args(image, fill_mode: str, order: int) -> None:

@@ -1,4 +1,6 @@
 """Core layers: Input/InputLayer, Dense, Activation, ReLU, Softmax, Dropout, Rescaling."""
+import json
+
 import numpy as np
 import pytest
 
@@ -194,6 +196,23 @@ def test_dropout_rate_one_drops_everything_without_dividing_by_zero():
 def test_dropout_rejects_bad_rates(rate):
     with pytest.raises(ValueError, match=rf"argument `rate`.*Received: rate={rate!r}"):
         layers.Dropout(rate=rate)
+
+
+def test_dropout_state_round_trip_repeats_the_masks():
+    x = np.ones((6, 8), dtype=np.float32)
+    layer = layers.Dropout(0.5, seed=3)
+    assert layer.get_state() == {"rng": None}              # no Generator before training
+    layer(x, training=True)
+    state = json.loads(json.dumps(layer.get_state()))       # JSON-ready, as run directories keep it
+    expected = [layer(x, training=True).data for _ in range(2)]
+    other = layers.Dropout(0.5)                             # unseeded: only the state decides
+    other.set_state(state)
+    for want in expected:
+        np.testing.assert_array_equal(other(x, training=True).data, want)
+    other.set_state({"rng": None})
+    assert other.get_state() == {"rng": None}
+    with pytest.raises(ValueError, match="expects the dict get_state"):
+        other.set_state({"seed": 1})
 
 
 def test_dropout_gradient_is_zero_where_dropped():

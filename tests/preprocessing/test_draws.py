@@ -1,9 +1,9 @@
-"""Batch parameter draws (`draws.draw_batch`) equal image-by-image draws, and the iterators'
+"""Batch parameter draws (`fast.draw_batch`) equal image-by-image draws, and the iterators'
 chunked workers give the numbers of image-by-image standardization."""
 import numpy as np
 import pytest
 
-from chainrule.preprocessing import draws
+from chainrule.preprocessing import draws, fast
 from chainrule.preprocessing.batch_jobs import chunks
 from chainrule.preprocessing.image import ImageDataGenerator
 
@@ -34,6 +34,13 @@ def test_a_batch_draws_the_same_numbers_as_image_by_image(config):
     assert got == expected
     assert [list(p) for p in got] == [list(p) for p in expected]       # same key order
     assert one.random() == batch.random()                             # same state after
+
+
+@pytest.mark.parametrize("config", CONFIGS[-3:])
+def test_draw_batch_declines_draws_that_are_not_one_double_and_draws_nothing(config):
+    rng = np.random.default_rng(3)
+    assert fast.draw_batch(ImageDataGenerator(**config), (20, 30, 3), rng, 8) is None
+    assert rng.random() == np.random.default_rng(3).random()
 
 
 def test_a_subclass_draw_transform_is_used_for_batches_too(rng):

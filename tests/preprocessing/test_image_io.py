@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from chainrule.preprocessing.image_io import (array_to_img, img_to_array, load_array, load_img,
-                                              save_img, smart_resize)
+from chainrule import image
+from chainrule.preprocessing.image_io import (array_to_img, center_crop_to_ratio, img_to_array,
+                                              load_array, load_img, save_img, smart_resize)
 from tests.preprocessing.iter_support import no_leaked_worker_threads, reference  # noqa: F401
 
 
@@ -160,6 +161,27 @@ def test_smart_resize_matches_keras(case, interpolation):
     got = smart_resize(ref[f"smart_resize/{case}/in"], size, interpolation=interpolation)
     assert got.dtype == np.float32
     np.testing.assert_allclose(got, ref[f"smart_resize/{case}/out"], rtol=0, atol=1e-4)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.uint8])
+@pytest.mark.parametrize("interpolation", ["bilinear", "nearest"])
+def test_smart_resize_is_the_keras_crop_then_image_resize(rng, dtype, interpolation):
+    """One resize in the package: smart_resize crops, then calls chainrule.image.resize."""
+    for shape, size in [((13, 9, 3), (5, 7)), ((2, 7, 11, 1), (6, 4)), ((4, 6, 2), (9, 5))]:
+        x = (rng.random(shape) * 255).astype(dtype)
+        expected = image.resize(center_crop_to_ratio(x, size), size, method=interpolation)
+        got = smart_resize(x, size, interpolation=interpolation)
+        assert got.dtype == expected.dtype
+        np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("case, interpolation", [
+    ("bilinear_down", "bilinear"), ("bilinear_up", "bilinear"), ("nearest_batch", "nearest")])
+def test_smart_resize_gives_keras_bits(case, interpolation):
+    ref = reference()
+    size = tuple(ref[f"smart_resize/{case}/size"])
+    got = smart_resize(ref[f"smart_resize/{case}/in"], size, interpolation=interpolation)
+    np.testing.assert_array_equal(got, ref[f"smart_resize/{case}/out"])
 
 
 def test_smart_resize_errors():

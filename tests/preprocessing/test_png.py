@@ -1,4 +1,4 @@
-"""chainrule's PNG decoding (`png.decode`, `numba_png.unfilter`) against Pillow's.
+"""chainrule's PNG decoding (`fast.decode`: `png.decode`, `numba_png.unfilter`) against Pillow's.
 
 Any stream of filter-type bytes 0-4 and data bytes is a valid PNG body, so random ones
 exercise every filter (and every Paeth tie) far harder than saved images do. Equality is exact:
@@ -17,7 +17,7 @@ import pytest
 from PIL import Image
 
 from chainrule import config
-from chainrule.preprocessing import png
+from chainrule.preprocessing.fast import png
 from chainrule.runtime import scratch
 from chainrule.preprocessing.image_io import img_to_array, load_array, load_img
 

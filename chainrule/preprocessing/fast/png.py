@@ -32,7 +32,7 @@ except ImportError:
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 CHANNELS = {0: 1, 2: 3, 6: 4}   # colour type -> channels: Pillow's L, RGB, RGBA
 BAIL_CHUNKS = (b"tRNS", b"acTL")   # they change what Pillow makes of the pixels
-LOOPS = "chainrule.preprocessing.numba_png"
+LOOPS = "chainrule.preprocessing.fast.numba_png"
 
 
 def decode(data: bytes) -> np.ndarray | None:

@@ -1,4 +1,5 @@
-"""The fast warp (`resample`, and the Numba loop in `numba_warp`) against the plain reference.
+"""`transforms.warp` (the compiled loop of `fast.numba_warp` when it is loaded) against the
+package's plain reference, `transforms.reference_warp`.
 
 Equality is exact: both compute the same float64 positions and the same lerps in the image's
 dtype, only laid out differently, so any difference is a bug, not rounding.
@@ -8,10 +9,9 @@ import threading
 import numpy as np
 import pytest
 
-from chainrule.preprocessing import resample, transforms
-from chainrule.runtime import scratch
+from chainrule.preprocessing import fast, transforms
 from chainrule.preprocessing.image import ImageDataGenerator
-from tests.preprocessing.warp_reference import reference_warp
+from chainrule.preprocessing.transforms import reference_warp
 
 SHAPES = [(23, 17, 3), (9, 9, 1), (1, 6, 1), (5, 1, 2), (8, 12, 4), (6, 7, 5), (2, 2, 3)]
 
@@ -49,18 +49,15 @@ def test_lecture_sized_image_equals_the_reference(rng, each_kernel_path):
                                   reference_warp(x, matrix, "nearest", 0.0, 1))
 
 
-@pytest.mark.parametrize("fill_mode", ["nearest", "reflect"])
-def test_bands_and_unkept_buffers_change_nothing(rng, monkeypatch, fill_mode):
-    x = rng.random((31, 29, 3)).astype(np.float32)
-    matrix = _random_matrix(rng, 31, 29)
-    whole = transforms.warp(x, matrix, fill_mode)
-    monkeypatch.setattr(resample, "BAND_PIXELS", 100)   # 3 rows a band, the last one short
-    monkeypatch.setattr(scratch, "KEEP_BYTES", 1000)   # most buffers made fresh each time
-    monkeypatch.setattr(resample, "_compiled", lambda fill_mode: None)
-    np.testing.assert_array_equal(transforms.warp(x, matrix, fill_mode), whole)
+@pytest.mark.parametrize("flip", [(False, False), (True, False), (False, True), (True, True)])
+def test_the_reference_flips_as_flipping_its_output(rng, flip):
+    x = rng.random((7, 5, 3)).astype(np.float32)
+    matrix = _random_matrix(rng, 7, 5)
+    np.testing.assert_array_equal(reference_warp(x, matrix, "reflect", 0.0, 1, flip),
+                                  _flipped(reference_warp(x, matrix, "reflect", 0.0, 1), flip))
 
 
-def test_threads_get_their_own_buffers(rng, each_kernel_path):
+def test_threads_warp_independently(rng, each_kernel_path):
     images = rng.random((8, 40, 30, 3)).astype(np.float32)
     matrices = [_random_matrix(rng, 40, 30) for _ in images]
     expected = [transforms.warp(x, m) for x, m in zip(images, matrices)]
@@ -80,9 +77,12 @@ def test_threads_get_their_own_buffers(rng, each_kernel_path):
         np.testing.assert_array_equal(results[i], out)
 
 
-def test_compiled_loop_serves_only_nearest_and_constant(each_kernel_path):
-    served = {mode for mode in transforms.FILL_MODES if resample._compiled(mode) is not None}
-    assert served == (set() if each_kernel_path == "numpy" else {"nearest", "constant"})
+def test_the_compiled_loop_serves_every_fill_mode_on_the_numba_path(rng, each_kernel_path):
+    x = rng.random((6, 5, 3)).astype(np.float32)
+    matrix = _random_matrix(rng, 6, 5)
+    served = {mode for mode in transforms.FILL_MODES
+              if fast.warp(x, matrix, mode, 0.0, 1, (False, False)) is not None}
+    assert served == (set() if each_kernel_path == "numpy" else set(transforms.FILL_MODES))
 
 
 def test_apply_transform_flips_inside_the_warp_as_keras_flips_after_it(rng, each_kernel_path):

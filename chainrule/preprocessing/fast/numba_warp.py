@@ -1,11 +1,10 @@
-"""Compiled warp loop for fill modes 'nearest' and 'constant' (needs Numba; optional).
+"""Compiled warp loop: `transforms.reference_warp`, one output pixel at a time (needs Numba).
 
-It does exactly what `resample.sample` does for those two modes, operation for operation
-(float64 positions summed in scipy's order, the clamped +1 neighbour, lerps in the image's
-dtype), so the pixels are bit-identical; the tests hold both to the plain reference in
-tests/preprocessing/warp_reference.py. It is about twice as fast as the NumPy path (one pass
-over the output instead of ~25 over whole-image temporaries and four gathers). 'reflect' and
-'wrap' fold positions with NumPy's float `mod`/`trunc` arithmetic and stay on the NumPy path.
+It does exactly what the reference does, operation for operation (float64 positions summed in
+scipy's order, the same folding for every fill mode, the clamped +1 neighbour, lerps in the
+image's dtype), so the pixels are bit-identical; the tests hold the two to each other on every
+fill mode, order, flip and dtype. It is several times faster than the reference: one pass over
+the output instead of a dozen whole-image temporaries and fancy-indexed gathers.
 
 The loop makes one pass over the output pixels, computing each pixel's four source offsets and
 two fractions and then its values, with the channel loop inside (storing a row's offsets and
@@ -24,23 +23,25 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+NEAREST, CONSTANT, REFLECT, WRAP = range(4)   # fill modes, as `fast.warp` passes them
+
 
 @njit(nogil=True, cache=True)
-def warp(x, matrix, out, order, constant, cval, flip_rows, flip_cols):  # pragma: no cover
+def warp(x, matrix, out, order, mode, cval, flip_rows, flip_cols):  # pragma: no cover
     """out[i, j] = x sampled at matrix @ (i, j, 1); x and out are C-contiguous, same shape and
     float dtype.
 
-    `constant`: positions outside [0, n - 1] on either axis give `cval`; otherwise they are
-    clamped ('nearest'). `flip_rows`/`flip_cols` walk the output grid backwards.
+    `mode` is one of NEAREST, CONSTANT (positions outside [0, n - 1] on either axis give
+    `cval`), REFLECT or WRAP. `flip_rows`/`flip_cols` walk the output grid backwards.
     """
     if x.shape[2] == 3:  # a constant count lets LLVM unroll the channel loop
-        _warp(x, matrix, out, order, constant, cval, flip_rows, flip_cols, 3)
+        _warp(x, matrix, out, order, mode, cval, flip_rows, flip_cols, 3)
     else:
-        _warp(x, matrix, out, order, constant, cval, flip_rows, flip_cols, x.shape[2])
+        _warp(x, matrix, out, order, mode, cval, flip_rows, flip_cols, x.shape[2])
 
 
 @njit(nogil=True, cache=True, inline="always")
-def _warp(x, matrix, out, order, constant, cval, flip_rows, flip_cols,
+def _warp(x, matrix, out, order, mode, cval, flip_rows, flip_cols,
           channels):  # pragma: no cover
     """`warp` with `channels` known to the compiler in the common case."""
     height, width = x.shape[0], x.shape[1]
@@ -56,9 +57,10 @@ def _warp(x, matrix, out, order, constant, cval, flip_rows, flip_cols,
             row += m02
             col = r * m10 + c * m11
             col += m12
-            outside = constant and (row < 0 or row > height - 1 or col < 0 or col > width - 1)
-            row = min(max(row, 0.0), height - 1.0)
-            col = min(max(col, 0.0), width - 1.0)
+            outside = mode == CONSTANT and (row < 0 or row > height - 1 or col < 0
+                                            or col > width - 1)
+            row = _fold(row, height, mode)
+            col = _fold(col, width, mode)
             if order == 0:  # round half up, as scipy; the sample is then the top-left neighbour
                 row, col = float(int(row + 0.5)), float(int(col + 0.5))
             top, left = int(row), int(col)  # row, col >= 0: truncation floors
@@ -69,6 +71,26 @@ def _warp(x, matrix, out, order, constant, cval, flip_rows, flip_cols,
                    (bottom * width + left) * channels, (bottom * width + right) * channels,
                    frac[0], frac[1], outside, order, cval, channels, dst,
                    (i * width + j) * channels)
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _fold(coord, n, mode):  # pragma: no cover
+    """The reference's `_fold` for one position: reflect or wrap it, then clamp to [0, n - 1].
+
+    Float `%` here is NumPy's `mod` (fmod, then the divisor added when the signs differ).
+    """
+    if n > 1 and (coord < 0 or coord > n - 1):
+        if mode == REFLECT:
+            coord = coord % (2 * n)
+            if coord >= n:
+                coord = 2 * n - 1 - coord
+        elif mode == WRAP:
+            period = n - 1
+            if coord < 0:
+                coord = coord + period * (np.trunc(-coord / period) + 1)
+            else:
+                coord = coord - period * np.trunc(coord / period)
+    return min(max(coord, 0.0), n - 1.0)
 
 
 @njit(nogil=True, cache=True, inline="always")
@@ -87,4 +109,4 @@ def _pixel(src, o0, o1, o2, o3, frac_r, frac_c, outside, order, cval, channels, 
 def warm_up() -> None:
     """Load (or compile) the float32 variant ImageDataGenerator uses, on a tiny image."""
     image = np.zeros((2, 2, 3), np.float32)
-    warp(image, np.eye(3), np.empty_like(image), 1, False, 0.0, False, False)
+    warp(image, np.eye(3), np.empty_like(image), 1, NEAREST, 0.0, False, False)
