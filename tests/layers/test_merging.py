@@ -26,7 +26,8 @@ def test_add_gradient_reaches_every_input(rng):
 def test_add_needs_two_inputs_of_one_shape():
     with pytest.raises(ValueError, match="at least 2 inputs"):
         layers.Add()([np.zeros((2, 3))])
-    with pytest.raises(ValueError, match="inputs must have the same shape"):
+    with pytest.raises(ValueError, match=r"Inputs have incompatible shapes. Received shapes "
+                                         r"\(3,\) and \(4,\)"):
         layers.Add()([np.zeros((2, 3)), np.zeros((2, 4))])
 
 
