@@ -9,11 +9,26 @@ bytecode (`function_type` 'lambda'). Loading that would run code from the file, 
 from __future__ import annotations
 
 import base64
+import contextvars
 import marshal
 import sys
 import types
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from chainrule.layers.layer import Layer
+
+_SAFE_MODE: contextvars.ContextVar[bool] = contextvars.ContextVar("safe_mode", default=True)
+
+
+@contextmanager
+def safe_mode_scope(safe_mode: bool = True) -> Iterator[None]:
+    """Inside the block, Lambda configs load with this `safe_mode` (`load_model` sets it)."""
+    token = _SAFE_MODE.set(bool(safe_mode))
+    try:
+        yield
+    finally:
+        _SAFE_MODE.reset(token)
 
 
 class Lambda(Layer):
@@ -69,7 +84,10 @@ class Lambda(Layer):
                 "output_shape_module": None, "arguments": self.arguments}
 
     @classmethod
-    def from_config(cls, cfg: dict, custom_objects=None, safe_mode: bool = True):
+    def from_config(cls, cfg: dict, custom_objects=None, safe_mode: bool | None = None):
+        """Rebuild from `get_config`; safe_mode None means the enclosing `safe_mode_scope`'s
+        (True by default)."""
+        safe_mode = _SAFE_MODE.get() if safe_mode is None else safe_mode
         cfg = dict(cfg)
         kind, name, module = cfg.pop("function_type"), cfg.pop("function"), cfg.pop("module")
         cfg.pop("output_shape_type", None)
@@ -81,7 +99,7 @@ class Lambda(Layer):
                     "marshalled Python bytecode. Loading it would run arbitrary code from the "
                     "file, so it is disallowed by default (safe_mode=True). If you trust the "
                     "file, pass safe_mode=False.")
-            function = _unmarshal(name)
+            function = _unmarshal(name, module, custom_objects)
         else:
             function = _find_function(name, module, custom_objects)
         return cls(function, **cfg)
@@ -116,7 +134,15 @@ def _find_function(name: str, module: str | None, custom_objects):
     return found
 
 
-def _unmarshal(spec):
+def _unmarshal(spec, module: str | None, custom_objects):
+    """Rebuild a marshalled function; its globals are its module's (if imported) and the
+    custom objects."""
+    from chainrule.saving.serialization import get_custom_objects
     code, defaults, _ = spec
     raw = marshal.loads(base64.b64decode(code))
-    return types.FunctionType(raw, globals(), defaults=tuple(defaults) if defaults else None)
+    if raw.co_freevars:
+        raise ValueError(f"Lambda: cannot rebuild a function that closes over variables "
+                         f"{raw.co_freevars}. Define it at module level instead.")
+    scope = {**getattr(sys.modules.get(module or ""), "__dict__", {}),
+             **get_custom_objects(custom_objects)}
+    return types.FunctionType(raw, scope, None, tuple(defaults) if defaults else None)
