@@ -15,7 +15,7 @@ def _erf(x):
     xp = get_array_module(x)
     if xp is np:
         return np.asarray(_ERF(x), dtype=x.dtype)
-    from cupyx.scipy.special import erf                 # CuPy ships one
+    from cupyx.scipy.special import erf  # CuPy ships one
     return erf(x)
 
 

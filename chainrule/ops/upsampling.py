@@ -49,15 +49,17 @@ class UpSampleBilinear(Function):
 
     def forward(self, x):
         xp = get_array_module(x)
-        self.rows = interpolation_matrix(x.shape[1], self.size[0], xp, x.dtype)
-        self.cols = interpolation_matrix(x.shape[2], self.size[1], xp, x.dtype)
-        y = xp.einsum("oh,nhwc->nowc", self.rows, x)
-        return xp.einsum("pw,nowc->nopc", self.cols, y)
+        self.rows = interpolation_matrix(x.shape[1], self.size[0], xp, x.dtype)   # (H, h)
+        self.cols = interpolation_matrix(x.shape[2], self.size[1], xp, x.dtype)   # (W, w)
+        y = xp.tensordot(x, self.rows, axes=(1, 1))           # mix rows:    (n, w, c, H)
+        y = xp.tensordot(y, self.cols, axes=(1, 1))           # mix columns: (n, c, H, W)
+        return xp.ascontiguousarray(y.transpose(0, 2, 3, 1))
 
     def backward(self, gy):
         xp = get_array_module(gy)
-        g = xp.einsum("pw,nopc->nowc", self.cols, gy)    # the local gradient is the map itself
-        return (xp.einsum("oh,nowc->nhwc", self.rows, g),)
+        g = xp.tensordot(gy, self.cols, axes=(2, 0))          # the map, transposed: (n, H, c, w)
+        g = xp.tensordot(g, self.rows, axes=(1, 0))           # (n, c, w, h)
+        return (xp.ascontiguousarray(g.transpose(0, 3, 2, 1)),)
 
 
 def upsampling2d(x, size=(2, 2), interpolation: str = "nearest"):

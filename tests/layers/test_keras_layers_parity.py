@@ -85,7 +85,7 @@ def test_config_matches_keras(case):
 
 @pytest.mark.parametrize("case", CASES)
 def test_summary_matches_keras(case, capsys):
-    layer, inputs, spec = build(case)
+    layer, _, spec = build(case)
     dtype = "int32" if spec["int_input"] else "float32"
     symbolic = [layers.Input(s[1:], dtype=dtype) for s in spec["shapes"]]
     if len(symbolic) > 1:
