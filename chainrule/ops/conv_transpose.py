@@ -2,10 +2,11 @@
 
 Where conv2d gathers a window of input pixels into one output pixel, the transpose scatters
 one input pixel into a window of output pixels: input pixel (i, j) adds `x[n, i, j] @ w[a, b].T`
-to output pixel (i*s + a*d - top, j*s + b*d - left) for every kernel tap (a, b). Written per
-tap, that is kh*kw strided slices of the output, each receiving one matrix product. Backward
-walks the same taps: the input gradient gathers `gy @ w[a, b]` from the slices, and the kernel
-gradient is each slice's `gy` against `x`. Kernels are Keras' (kh, kw, filters, in_channels).
+to output pixel (i*s + a*d - top, j*s + b*d - left) for every kernel tap (a, b). One matrix
+product gives every tap's share at once; each tap's share is then added into its strided slice
+of the output. Backward gathers the upstream gradient from the same slices (conv2d's im2col)
+and needs two matrix products: against the kernel for the input gradient, against the input
+for the kernel gradient. Kernels are Keras' (kh, kw, filters, in_channels).
 """
 from __future__ import annotations
 
@@ -52,29 +53,27 @@ class Conv2DTranspose(Function):
         self.strides, self.dilation = strides, dilation_rate
         self.crop, self.out_size = crop, out_size
 
-    def _taps(self, kernel, h: int, w: int):
-        """(a, b, slice of the full output that tap (a, b) writes) for every kernel tap."""
+    def _taps(self, kh: int, kw: int, h: int, w: int):
+        """For each kernel tap (a, b) in row-major order: the slice of the full output it
+        writes, pixel (i, j) of the input landing on (i*s + a*d, j*s + b*d)."""
         (sh, sw), (dh, dw) = self.strides, self.dilation
-        for a in range(kernel.shape[0]):
-            for b in range(kernel.shape[1]):
-                rows = slice(a * dh, a * dh + (h - 1) * sh + 1, sh)
-                cols = slice(b * dw, b * dw + (w - 1) * sw + 1, sw)
-                yield a, b, (slice(None), rows, cols)
-
-    def _full_shape(self, x, kernel) -> tuple[int, ...]:
-        n, h, w, _ = x.shape
-        full = [max((size - 1) * s + (k - 1) * d + 1, top + out) for size, k, s, d, top, out in
-                zip((h, w), kernel.shape[:2], self.strides, self.dilation, self.crop,
-                    self.out_size)]
-        return (n, *full, kernel.shape[2])
+        return [(slice(None), slice(a * dh, a * dh + (h - 1) * sh + 1, sh),
+                 slice(b * dw, b * dw + (w - 1) * sw + 1, sw))
+                for a in range(kh) for b in range(kw)]
 
     def forward(self, x, kernel):
         xp = get_array_module(x)
+        (n, h, w, c), (kh, kw, f, _) = x.shape, kernel.shape
         self.x, self.kernel = x, kernel
-        self.full_shape = self._full_shape(x, kernel)
+        self.full_shape = (n, *(max((size - 1) * s + (k - 1) * d + 1, top + out)
+                                for size, k, s, d, top, out in
+                                zip((h, w), (kh, kw), self.strides, self.dilation, self.crop,
+                                    self.out_size)), f)
+        per_tap = x.reshape(-1, c) @ _taps_by_channel(kernel)   # (n*h*w, taps * f): one GEMM
+        per_tap = per_tap.reshape(n, h, w, kh * kw, f)
         full = xp.zeros(self.full_shape, dtype=x.dtype)
-        for a, b, where in self._taps(kernel, *x.shape[1:3]):
-            full[where] += x @ kernel[a, b].T            # scatter: (.., c) @ (c, f)
+        for t, where in enumerate(self._taps(kh, kw, h, w)):
+            full[where] += per_tap[:, :, :, t]                  # scatter each tap's share
         return full[self._visible()]
 
     def _visible(self):
@@ -83,15 +82,21 @@ class Conv2DTranspose(Function):
 
     def backward(self, gy):
         xp = get_array_module(gy)
+        (n, h, w, c), (kh, kw, f, _) = self.x.shape, self.kernel.shape
         gfull = xp.zeros(self.full_shape, dtype=gy.dtype)
         gfull[self._visible()] = gy
-        gx = xp.zeros_like(self.x)
-        gk = xp.zeros_like(self.kernel)
-        for a, b, where in self._taps(self.kernel, *self.x.shape[1:3]):
-            g = gfull[where]
-            gx += g @ self.kernel[a, b]                  # gather: (.., f) @ (f, c)
-            gk[a, b] = xp.tensordot(g, self.x, axes=([0, 1, 2], [0, 1, 2]))  # (f, c)
-        return gx, gk
+        taps = self._taps(kh, kw, h, w)                         # gather what each tap wrote
+        g = xp.stack([gfull[where] for where in taps], axis=3).reshape(-1, kh * kw * f)
+        gx = g @ _taps_by_channel(self.kernel).T                # (n*h*w, c)
+        gk = self.x.reshape(-1, c).T @ g                        # (c, taps * f)
+        gk = gk.reshape(c, kh, kw, f).transpose(1, 2, 3, 0)
+        return gx.reshape(self.x.shape), xp.ascontiguousarray(gk)
+
+
+def _taps_by_channel(kernel):
+    """(kh, kw, f, c) kernel -> (c, kh*kw*f) matrix: input channel -> every tap's filters."""
+    kh, kw, f, c = kernel.shape
+    return kernel.reshape(kh * kw * f, c).T
 
 
 def conv2d_transpose(x, kernel, bias=None, strides=1, padding: str = "valid",
