@@ -34,11 +34,10 @@ def interpolation_matrix(n_in: int, size: int, xp, dtype):
     src = xp.maximum((out + 0.5) / size - 0.5, 0.0)
     lower = xp.floor(src).astype(int)
     upper = xp.minimum(lower + 1, n_in - 1)
-    frac = src - lower
-    m = xp.zeros((n_in * size, n_in), dtype=dtype)
-    xp.add.at(m, (out, lower), 1.0 - frac)              # add: lower == upper at the last row
-    xp.add.at(m, (out, upper), frac)
-    return m
+    frac = (src - lower)[:, None]
+    column = xp.arange(n_in)[None, :]
+    m = (1.0 - frac) * (column == lower[:, None]) + frac * (column == upper[:, None])
+    return m.astype(dtype)                              # the sum covers lower == upper
 
 
 class UpSampleBilinear(Function):
