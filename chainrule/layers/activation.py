@@ -21,7 +21,7 @@ class LeakyReLU(Layer):
     """x if x > 0 else alpha * x: a small gradient for negative inputs.
 
     Args:
-        alpha: slope below zero, >= 0 (default 0.3).
+        alpha: slope below zero (default 0.3).
 
     Input shape:  any.  Output shape: same as input.
     """
@@ -30,9 +30,6 @@ class LeakyReLU(Layer):
         super().__init__(**kwargs)
         self.alpha = _float32(alpha, "The alpha value of a Leaky ReLU layer cannot be None, "
                                      "Expecting a float.")
-        if self.alpha < 0:
-            raise ValueError(f"The alpha value of a Leaky ReLU layer cannot be negative. "
-                             f"Received: {alpha}")
 
     def call(self, inputs, training=False):
         return ops.leaky_relu(inputs, self.alpha)

@@ -218,9 +218,10 @@ class Embedding(Layer):
     def call(self, inputs, training=False):
         ids = inputs.data.astype("int64")
         if ids.size and (ids.min() < 0 or ids.max() >= self.input_dim):
-            bad = ids[(ids < 0) | (ids >= self.input_dim)].ravel()[0]
-            raise ValueError(f"Embedding {self.name!r}: ids must be in [0, {self.input_dim}). "
-                             f"Received an id {int(bad)}; is `input_dim` the vocabulary size?")
+            where = [int(i[0]) for i in ((ids < 0) | (ids >= self.input_dim)).nonzero()]
+            raise ValueError(f"Embedding {self.name!r}: indices[{','.join(map(str, where))}] = "
+                             f"{int(ids[tuple(where)])} is not in [0, {self.input_dim}). Is "
+                             f"`input_dim` the vocabulary size (largest id + 1)?")
         return ops.getitem(self.embeddings, ids)
 
     def compute_output_shape(self, input_shape):

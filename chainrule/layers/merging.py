@@ -123,6 +123,13 @@ class Concatenate(Layer):
         if not isinstance(input_shape, list) or len(input_shape) < 2:
             raise ValueError(f"A `Concatenate` layer should be called on a list of at least 2 "
                              f"inputs. Received: input_shape={input_shape!r}")
+        rank = len(input_shape[0])
+        axis = self.axis % rank if -rank <= self.axis < rank else None
+        others = {tuple(d for i, d in enumerate(s) if i not in (0, axis))
+                  for s in input_shape if len(s) == rank}
+        if axis is None or len(others) > 1 or any(len(s) != rank for s in input_shape):
+            raise ValueError(f"A `Concatenate` layer requires inputs with matching shapes except "
+                             f"for the concatenation axis. Received: input_shape={input_shape}")
 
     def call(self, inputs, training=False):
         return ops.concat(inputs, axis=self.axis)
@@ -150,10 +157,13 @@ class Dot(Layer):
 
     def __init__(self, axes, normalize=False, **kwargs):
         super().__init__(**kwargs)
-        if not isinstance(axes, int) and (not isinstance(axes, list | tuple) or len(axes) != 2
-                                          or not all(isinstance(a, int) for a in axes)):
-            raise ValueError(f"Invalid format for argument `axes`: expected a list/tuple of 2 "
-                             f"integers. Received: axes={axes}")
+        if not isinstance(axes, int | list | tuple):
+            raise TypeError(f"Invalid type for argument `axes`: it should be a list or an int. "
+                            f"Received: axes={axes}")
+        if not isinstance(axes, int) and (len(axes) != 2 or
+                                          not all(isinstance(a, int) for a in axes)):
+            raise ValueError(f"Invalid format for argument `axes`: it should contain two "
+                             f"elements. Received: axes={axes}")
         self.axes = list(axes) if isinstance(axes, list | tuple) else axes
         self.normalize = bool(normalize)
 

@@ -35,7 +35,7 @@ def test_embedding_errors():
     with pytest.raises(ValueError, match="Both `input_dim` and `output_dim` should be positive, "
                                          "Received input_dim = 0 and output_dim = 3"):
         layers.Embedding(0, 3)
-    with pytest.raises(ValueError, match=r"ids must be in \[0, 4\). Received an id 7"):
+    with pytest.raises(ValueError, match=r"indices\[0,1\] = 7 is not in \[0, 4\)"):
         layers.Embedding(4, 2)(np.array([[1, 7]]))
     with pytest.raises(ValueError, match="mask_zero=True"):
         layers.Embedding(4, 2, mask_zero=True)

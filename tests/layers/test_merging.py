@@ -132,3 +132,20 @@ def test_dot_errors():
     with pytest.raises(ValueError, match=r"Incompatible input shapes: axis values 2 \(at axis 2\) "
                                          r"!= 3 \(at axis 2\)"):
         layers.Dot(2)([np.zeros((1, 5, 2), np.float32), np.zeros((1, 5, 3), np.float32)])
+
+
+def test_dot_axes_errors():
+    with pytest.raises(ValueError, match=r"it should contain two elements. Received: "
+                                         r"axes=\(1, 2, 3\)"):
+        layers.Dot(axes=(1, 2, 3))
+    with pytest.raises(TypeError, match="Invalid type for argument `axes`"):
+        layers.Dot(axes="1")
+
+
+def test_concatenate_needs_matching_shapes_off_the_axis():
+    with pytest.raises(ValueError, match="requires inputs with matching shapes except for the "
+                                         "concatenation axis"):
+        layers.Concatenate()([np.zeros((1, 2), np.float32), np.zeros((2, 3, 3), np.float32)])
+    with pytest.raises(ValueError, match="matching shapes"):
+        layers.Concatenate(axis=1)([np.zeros((1, 2, 3), np.float32),
+                                    np.zeros((1, 2, 4), np.float32)])
