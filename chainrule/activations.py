@@ -5,6 +5,8 @@ cross-entropy loss can be computed from the logits: stable, and the same numbers
 """
 from __future__ import annotations
 
+import math
+
 from chainrule import ops
 
 
@@ -63,12 +65,37 @@ def log_softmax(x, axis: int = -1):
 
 
 def swish(x):
-    """x * sigmoid(x)."""
+    """x * sigmoid(x) (also called 'silu')."""
     return x * ops.sigmoid(x)
 
 
+def gelu(x, approximate: bool = False):
+    """x * Phi(x), Phi the standard normal CDF: 0.5 x (1 + erf(x / sqrt(2))); with
+    `approximate`, 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))."""
+    if approximate:
+        inner = (x + 0.044715 * x * x * x) * math.sqrt(2.0 / math.pi)
+        return x * 0.5 * (ops.tanh(inner) + 1.0)
+    return x * 0.5 * (ops.erf(x * (1.0 / math.sqrt(2.0))) + 1.0)
+
+
+def softsign(x):
+    """x / (1 + |x|)."""
+    return x / (ops.abs(x) + 1.0)
+
+
+def hard_sigmoid(x):
+    """clip(0.2 x + 0.5, 0, 1): a piecewise-linear sigmoid (Keras 2's definition)."""
+    return ops.clip(x * 0.2 + 0.5, 0.0, 1.0)
+
+
+def exponential(x):
+    """exp(x)."""
+    return ops.exp(x)
+
+
 _BY_NAME = {f.__name__: f for f in (linear, relu, sigmoid, softmax, tanh, elu, selu, softplus,
-                                    leaky_relu, log_softmax, swish)}
+                                    leaky_relu, log_softmax, swish, gelu, softsign,
+                                    hard_sigmoid, exponential)}
 _BY_NAME["silu"] = swish
 
 

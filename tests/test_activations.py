@@ -1,4 +1,6 @@
 """Activations by Keras name: formulas, lookup, serialization, remembered logits."""
+import math
+
 import numpy as np
 import pytest
 
@@ -20,6 +22,10 @@ FORMULAS = {
     "log_softmax": lambda x: x - np.log(np.exp(x).sum(axis=-1, keepdims=True)),
     "swish": lambda x: x / (1 + np.exp(-x)),
     "silu": lambda x: x / (1 + np.exp(-x)),
+    "gelu": lambda x: x * 0.5 * (1 + np.vectorize(math.erf)(x / np.sqrt(2))),
+    "softsign": lambda x: x / (1 + np.abs(x)),
+    "hard_sigmoid": lambda x: np.clip(0.2 * x + 0.5, 0, 1),
+    "exponential": np.exp,
 }
 
 
@@ -66,8 +72,8 @@ def test_none_is_linear_and_callables_pass_through():
 
 
 def test_unknown_name_lists_the_known_ones():
-    with pytest.raises(ValueError, match=r"Unknown activation function: 'gelu'.*'relu'"):
-        activations.get("gelu")
+    with pytest.raises(ValueError, match=r"Unknown activation function: 'foo'.*'relu'"):
+        activations.get("foo")
 
 
 def test_non_callable_identifier():
@@ -87,3 +93,19 @@ def test_softmax_axis(rng):
     x = rng.standard_normal((3, 4))
     y = activations.softmax(Tensor(x), axis=0).data
     np.testing.assert_allclose(y.sum(axis=0), 1.0)
+
+
+def test_gelu_approximate_is_the_tanh_form(rng):
+    x = rng.standard_normal((3, 4))
+    expected = 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3)))
+    np.testing.assert_allclose(activations.gelu(Tensor(x), approximate=True).data, expected,
+                               rtol=1e-12)
+    check_grad(lambda t: activations.gelu(t, approximate=True), (x,))
+
+
+def test_hard_sigmoid_saturates_with_zero_gradient():
+    x = Tensor(np.array([-4.0, 4.0, 0.0]), requires_grad=True)
+    y = activations.get("hard_sigmoid")(x)
+    y.backward(np.ones(3))
+    np.testing.assert_array_equal(y.data, [0.0, 1.0, 0.5])
+    np.testing.assert_array_equal(x.grad, [0.0, 0.0, 0.2])

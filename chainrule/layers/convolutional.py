@@ -6,12 +6,16 @@ from chainrule.layers.input_spec import InputSpec
 from chainrule.layers.layer import Layer
 
 
-def normalize_tuple(value, n: int, arg: str, layer: str) -> tuple[int, ...]:
-    """An int or an n-tuple of positive ints -> n-tuple, with Keras' error otherwise."""
+def normalize_tuple(value, n: int, arg: str, layer: str, allow_zero: bool = False
+                    ) -> tuple[int, ...]:
+    """An int or an n-tuple of positive (or, with `allow_zero`, non-negative) ints -> n-tuple,
+    with Keras' error otherwise."""
     values = (value,) * n if isinstance(value, int) else tuple(value)
-    if len(values) != n or not all(isinstance(v, int) and v > 0 for v in values):
-        raise ValueError(f"{layer}: the `{arg}` argument must be a tuple of {n} positive "
-                         f"integers or a single positive integer. Received: {arg}={value!r}")
+    low = 0 if allow_zero else 1
+    if len(values) != n or not all(isinstance(v, int) and v >= low for v in values):
+        kind = "non-negative" if allow_zero else "positive"
+        raise ValueError(f"{layer}: the `{arg}` argument must be a tuple of {n} {kind} "
+                         f"integers or a single {kind} integer. Received: {arg}={value!r}")
     return values
 
 

@@ -195,3 +195,60 @@ class Rescaling(Layer):
 
     def get_config(self):
         return {**super().get_config(), "scale": self.scale, "offset": self.offset}
+
+
+class Embedding(Layer):
+    """Turns integer ids into dense vectors: row `i` of `embeddings` for id `i`.
+
+    Args:
+        input_dim: number of ids (largest id + 1).
+        output_dim: length of each vector.
+        embeddings_initializer: initializer of the (input_dim, output_dim) table; 'uniform'
+            is Keras' RandomUniform(-0.05, 0.05).
+        mask_zero: masks are not implemented; only False is accepted.
+        input_length: length of the id sequences, when fixed.
+
+    Input shape:  `(batch, ...)` of integer ids.
+    Output shape: `(batch, ..., output_dim)`.
+
+    The gradient of the table is scattered back: rows of ids that repeat add up.
+    """
+
+    def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", mask_zero=False,
+                 input_length=None, **kwargs):
+        if "input_shape" not in kwargs and "batch_input_shape" not in kwargs:
+            kwargs["input_shape"] = (input_length,)
+        super().__init__(**kwargs)
+        if not all(isinstance(d, int) and not isinstance(d, bool) and d > 0
+                   for d in (input_dim, output_dim)):
+            raise ValueError(f"Both `input_dim` and `output_dim` should be positive, Received "
+                             f"input_dim = {input_dim} and output_dim = {output_dim}")
+        if mask_zero:
+            raise ValueError("Embedding(mask_zero=True) needs masking, which chainrule does not "
+                             "implement yet. Received: mask_zero=True")
+        self.input_dim, self.output_dim = input_dim, output_dim
+        self.embeddings_initializer = initializers.RandomUniform() \
+            if embeddings_initializer == "uniform" else initializers.get(embeddings_initializer)
+        self.mask_zero, self.input_length = False, input_length
+
+    def build(self, input_shape):
+        self.embeddings = self.add_weight("embeddings", (self.input_dim, self.output_dim),
+                                          self.embeddings_initializer)
+
+    def call(self, inputs, training=False):
+        ids = inputs.data.astype("int64")
+        if ids.size and (ids.min() < 0 or ids.max() >= self.input_dim):
+            where = [int(i[0]) for i in ((ids < 0) | (ids >= self.input_dim)).nonzero()]
+            raise ValueError(f"Embedding {self.name!r}: indices[{','.join(map(str, where))}] = "
+                             f"{int(ids[tuple(where)])} is not in [0, {self.input_dim}). Is "
+                             f"`input_dim` the vocabulary size (largest id + 1)?")
+        return ops.getitem(self.embeddings, ids)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape, self.output_dim)
+
+    def get_config(self):
+        return {**super().get_config(), "input_dim": self.input_dim,
+                "output_dim": self.output_dim,
+                "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
+                "mask_zero": self.mask_zero, "input_length": self.input_length}

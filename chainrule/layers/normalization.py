@@ -74,3 +74,64 @@ class BatchNormalization(Layer):
                 "epsilon": self.epsilon, "center": self.center, "scale": self.scale,
                 **{f"{k}_initializer": initializers.serialize(v)
                    for k, v in self.initializers.items()}}
+
+
+class LayerNormalization(Layer):
+    """y = gamma * (x - mean) / sqrt(var + epsilon) + beta, statistics over `axis` of each
+    sample (not over the batch), so training and inference compute the same thing.
+
+    Args:
+        axis: int or list of ints, the axes to normalise (default the last).
+        epsilon: added to the variance.
+        center, scale: whether to learn `beta` and `gamma`.
+        beta_initializer, gamma_initializer: their initializers (zeros, ones).
+
+    Input shape:  any.  Output shape: same as input.
+    Weights: `gamma` then `beta`, each of the shape of the normalised axes.
+    """
+
+    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True,
+                 beta_initializer="zeros", gamma_initializer="ones", **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(axis, int | list | tuple):
+            raise TypeError(f"Expected an int or a list/tuple of ints for the argument 'axis', "
+                            f"but received: {axis!r}")
+        self.axis = list(axis) if isinstance(axis, list | tuple) else axis
+        self.epsilon, self.center, self.scale = epsilon, bool(center), bool(scale)
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+
+    def build(self, input_shape):
+        rank = len(input_shape)
+        axes = [self.axis] if isinstance(self.axis, int) else list(self.axis)
+        axes = [a + rank if a < 0 else a for a in axes]
+        if any(not 0 <= a < rank for a in axes):
+            raise ValueError(f"Invalid value for `axis` argument. Expected 0 <= axis < "
+                             f"inputs.rank (with inputs.rank={rank}). Received: "
+                             f"axis={tuple(self.axis if isinstance(self.axis, list) else [self.axis])}")
+        if len(set(axes)) != len(axes):
+            raise ValueError(f"Duplicate axis: {tuple(axes)}")
+        self.axis = axes
+        shape = tuple(input_shape[a] for a in axes)
+        self.gamma = self.add_weight("gamma", shape, self.gamma_initializer) \
+            if self.scale else None
+        self.beta = self.add_weight("beta", shape, self.beta_initializer) \
+            if self.center else None
+        self._broadcast = tuple(input_shape[a] if a in axes else 1 for a in range(rank))
+
+    def call(self, inputs, training=False):
+        axes = tuple(self.axis)
+        centred = inputs - ops.mean(inputs, axis=axes, keepdims=True)
+        variance = ops.mean(centred * centred, axis=axes, keepdims=True)
+        y = centred / ops.sqrt(variance + self.epsilon)
+        if self.gamma is not None:
+            y = y * ops.reshape(self.gamma, self._broadcast)
+        if self.beta is not None:
+            y = y + ops.reshape(self.beta, self._broadcast)
+        return y
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis, "epsilon": self.epsilon,
+                "center": self.center, "scale": self.scale,
+                "beta_initializer": initializers.serialize(self.beta_initializer),
+                "gamma_initializer": initializers.serialize(self.gamma_initializer)}

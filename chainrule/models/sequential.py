@@ -34,7 +34,8 @@ class Sequential(Model):
                             f"Received: layer={layer!r} of type {type(layer)}.")
         if isinstance(layer, InputLayer):
             self._input_shape = layer._batch_input_shape
-        elif not self._layers and layer._batch_input_shape is not None:
+        elif not self._layers and layer._batch_input_shape is not None and \
+                self._input_shape is None:             # an explicit Input wins, as in Keras
             self._input_shape = layer._batch_input_shape
         if isinstance(layer, InputLayer):
             self.built = False

@@ -1,14 +1,16 @@
 """Differentiable primitives: one small Function and one lower-case wrapper each.
 
 Find an op's forward and backward in the module named after what it does:
-arithmetic, reduction, shape, linalg, activation, loss, conv, depthwise, pool, normalization,
-dropout. Window geometry is in windows.py, the im2col copies around conv in im2col.py.
+arithmetic, reduction, shape, selection, linalg, activation, special, loss, conv,
+conv_transpose, depthwise, pool, upsampling, normalization, dropout. Window geometry is in
+windows.py, the im2col copies around conv in im2col.py.
 """
 from chainrule.ops.activation import (elu, leaky_relu, log_softmax, relu, sigmoid, softmax,
                                       softplus, tanh)
 from chainrule.ops.arithmetic import (abs, add, clip, div, exp, log, maximum, mul, neg, power,
                                       sqrt, square, sub)
 from chainrule.ops.conv import conv2d, conv_output_length, same_padding
+from chainrule.ops.conv_transpose import conv2d_transpose, deconv_output_length
 from chainrule.ops.depthwise import depthwise_conv2d
 from chainrule.ops.dropout import dropout
 from chainrule.ops.linalg import matmul
@@ -18,6 +20,8 @@ from chainrule.ops.normalization import batch_norm
 from chainrule.ops.pool import avg_pool2d, max_pool2d
 from chainrule.ops.reduction import max, mean, sum
 from chainrule.ops.shape import cast, concat, flatten, getitem, pad, reshape, stack, transpose
+from chainrule.ops.special import erf
+from chainrule.ops.upsampling import upsampling2d
 
 __all__ = ["abs", "add", "avg_pool2d", "batch_norm", "cast", "clip", "concat", "conv2d",
            "conv_output_length", "depthwise_conv2d", "div", "dropout", "elu", "exp", "flatten",
@@ -27,3 +31,4 @@ __all__ = ["abs", "add", "avg_pool2d", "batch_norm", "cast", "clip", "concat", "
            "sigmoid_cross_entropy", "softmax", "softmax_cross_entropy", "softplus",
            "sparse_softmax_cross_entropy", "sqrt", "square", "stack", "sub", "sum", "tanh",
            "transpose"]
+__all__ += ["conv2d_transpose", "deconv_output_length", "erf", "upsampling2d"]

@@ -20,6 +20,7 @@ import numpy as np
 
 from chainrule import losses, optimizers
 from chainrule.backend import to_numpy
+from chainrule.layers.lambda_layer import safe_mode_scope
 from chainrule.saving.h5io import (BACKEND, KERAS_VERSION, atomic_h5_file, open_h5_for_reading,
                                    read_names, text, write_names)
 from chainrule.saving.serialization import (builtin_class, custom_object_scope,
@@ -100,7 +101,8 @@ def _variables_with_slots(model, compiled) -> list:
     return [v for v in weights if id(v) in compiled.optimizer.slots]
 
 
-def load_model(filepath, custom_objects: dict | None = None, compile: bool = True):  # noqa: A002
+def load_model(filepath, custom_objects: dict | None = None, compile: bool = True,  # noqa: A002
+               safe_mode: bool = True):
     """Rebuild a model saved by `save_model`: architecture, weights, optimizer state.
 
     Args:
@@ -108,6 +110,8 @@ def load_model(filepath, custom_objects: dict | None = None, compile: bool = Tru
         custom_objects: `{name: class or function}` for custom layers, losses, metrics.
         compile: whether to compile the model with the saved training setup and restore
             the optimizer's state, so that `fit` continues exactly where it stopped.
+        safe_mode: refuse to load Lambda layers stored as marshalled bytecode (running
+            them would run code from the file); pass False only for files you trust.
     """
     with open_h5_for_reading(filepath) as f:
         if "model_config" not in f.attrs:
@@ -115,7 +119,7 @@ def load_model(filepath, custom_objects: dict | None = None, compile: bool = Tru
                 f"No model config found in the file at {str(filepath)!r}: it holds weights "
                 f"only (written by `save_weights`?). Build the model in code and call "
                 f"`model.load_weights(path)` instead.")
-        with custom_object_scope(custom_objects):
+        with custom_object_scope(custom_objects), safe_mode_scope(safe_mode):
             model = deserialize_layer(json.loads(text(f.attrs["model_config"])))
         for variable, value in match_topological(model, weights_group(f, filepath)):
             variable.assign(value)

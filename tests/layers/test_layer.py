@@ -37,10 +37,53 @@ CASES = {
     "Softmax": (lambda: layers.Softmax(axis=1), (2, 5), "softmax"),
     "ZeroPadding2D": (lambda: layers.ZeroPadding2D(((1, 2), (0, 1))), (2, 4, 4, 3),
                       "zero_padding2d"),
+    "AlphaDropout": (lambda: layers.AlphaDropout(0.2, seed=1), (2, 5), "alpha_dropout"),
+    "Average": (lambda: layers.Average(), [(2, 3), (2, 3)], "average"),
+    "AveragePooling1D": (lambda: layers.AveragePooling1D(3, 2, "same"), (2, 7, 3),
+                         "average_pooling1d"),
+    "Conv1D": (lambda: layers.Conv1D(4, 3, padding="causal"), (2, 7, 3), "conv1d"),
+    "Conv2DTranspose": (lambda: layers.Conv2DTranspose(2, 3, strides=2, padding="same"),
+                        (2, 4, 4, 3), "conv2d_transpose"),
+    "Cropping2D": (lambda: layers.Cropping2D(((1, 0), (2, 1))), (2, 4, 5, 3), "cropping2d"),
+    "Dot": (lambda: layers.Dot(axes=(2, 1)), [(2, 3, 4), (2, 4, 5)], "dot"),
+    "ELU": (lambda: layers.ELU(0.5), (2, 5), "elu"),
+    "Embedding": (lambda: layers.Embedding(1000, 3, input_length=5), (2, 5), "embedding"),
+    "GaussianDropout": (lambda: layers.GaussianDropout(0.2, seed=1), (2, 5), "gaussian_dropout"),
+    "GaussianNoise": (lambda: layers.GaussianNoise(0.1, seed=1), (2, 5), "gaussian_noise"),
+    "GlobalAveragePooling1D": (lambda: layers.GlobalAveragePooling1D(), (2, 7, 3),
+                               "global_average_pooling1d"),
+    "GlobalMaxPooling1D": (lambda: layers.GlobalMaxPooling1D(keepdims=True), (2, 7, 3),
+                           "global_max_pooling1d"),
+    "Lambda": (lambda: layers.Lambda(np_free_square), (2, 5), "lambda"),
+    "LayerNormalization": (lambda: layers.LayerNormalization(axis=[1, 2]), (2, 4, 3),
+                           "layer_normalization"),
+    "LeakyReLU": (lambda: layers.LeakyReLU(0.1), (2, 5), "leaky_re_lu"),
+    "MaxPooling1D": (lambda: layers.MaxPooling1D(), (2, 7, 3), "max_pooling1d"),
+    "Maximum": (lambda: layers.Maximum(), [(2, 3), (2, 3)], "maximum"),
+    "Minimum": (lambda: layers.Minimum(), [(2, 3), (2, 1)], "minimum"),
+    "Multiply": (lambda: layers.Multiply(), [(2, 3), (2, 3), (2, 3)], "multiply"),
+    "PReLU": (lambda: layers.PReLU(shared_axes=[1]), (2, 4, 3), "p_re_lu"),
+    "Permute": (lambda: layers.Permute((2, 1)), (2, 4, 3), "permute"),
+    "RepeatVector": (lambda: layers.RepeatVector(3), (2, 5), "repeat_vector"),
+    "SeparableConv2D": (lambda: layers.SeparableConv2D(4, 3, depth_multiplier=2),
+                        (2, 5, 5, 3), "separable_conv2d"),
+    "SpatialDropout2D": (lambda: layers.SpatialDropout2D(0.5, seed=1), (2, 4, 4, 3),
+                         "spatial_dropout2d"),
+    "Subtract": (lambda: layers.Subtract(), [(2, 3), (2, 3)], "subtract"),
+    "UpSampling2D": (lambda: layers.UpSampling2D((2, 3), interpolation="bilinear"),
+                     (2, 4, 4, 3), "up_sampling2d"),
+    "ZeroPadding1D": (lambda: layers.ZeroPadding1D((1, 2)), (2, 7, 3), "zero_padding1d"),
 }
 
 
-def make_inputs(rng, shapes):
+def np_free_square(x):
+    """A named function for the Lambda case (its config names it)."""
+    return x * x
+
+
+def make_inputs(rng, shapes, name=None):
+    if name == "Embedding":                                # ids: non-negative ints
+        return np.abs(rng.standard_normal(shapes) * 3).astype(np.int64)
     if isinstance(shapes, list):
         return [rng.standard_normal(s).astype(np.float32) for s in shapes]
     return rng.standard_normal(shapes).astype(np.float32)
@@ -62,7 +105,7 @@ def test_every_layer_class_is_covered():
 def test_output_shape_matches_compute_output_shape(rng, name):
     factory, shapes, _ = CASES[name]
     layer = factory()
-    y = layer(make_inputs(rng, shapes))
+    y = layer(make_inputs(rng, shapes, name))
     assert layer.built
     assert y.shape == layer.compute_output_shape(shapes)
     assert y.dtype == np.float32
@@ -76,7 +119,7 @@ def test_symbolic_call_gives_the_same_shape(rng, name):
     many = isinstance(shapes, list)
     inputs = [layers.Input(s[1:]) for s in shapes] if many else layers.Input(shapes[1:])
     symbolic = factory()(inputs)
-    real = factory()(make_inputs(rng, shapes))
+    real = factory()(make_inputs(rng, shapes, name))
     assert symbolic.shape == (None, *real.shape[1:])
 
 
@@ -84,7 +127,7 @@ def test_symbolic_call_gives_the_same_shape(rng, name):
 def test_config_survives_json_and_rebuilds_the_same_layer(rng, name):
     factory, shapes, _ = CASES[name]
     layer = factory()
-    x = make_inputs(rng, shapes)
+    x = make_inputs(rng, shapes, name)
     y = layer(x)
     text = json.dumps(layer.get_config())
     clone = type(layer).from_config(json.loads(text))
@@ -99,7 +142,7 @@ def test_config_survives_json_and_rebuilds_the_same_layer(rng, name):
 def test_weights_are_named_under_the_layer_and_counted(rng, name):
     factory, shapes, _ = CASES[name]
     layer = factory()
-    layer(make_inputs(rng, shapes))
+    layer(make_inputs(rng, shapes, name))
     assert layer.count_params() == sum(w.size for w in layer.weights)
     for w in layer.weights:
         assert w.name.startswith(f"{layer.name}/") and w.name.endswith(":0")

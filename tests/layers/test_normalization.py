@@ -1,4 +1,4 @@
-"""BatchNormalization: weights, training vs inference, moving averages (checked against tf.keras),
+"""BatchNormalization and LayerNormalization: weights, training vs inference, moving averages
 frozen layers, gradients."""
 from pathlib import Path
 
@@ -147,3 +147,36 @@ def test_wrong_channel_count_after_build():
     layer(np.zeros((2, 3), dtype=np.float32))
     with pytest.raises(ValueError, match="expected axis -1 of input shape to have value 3"):
         layer(np.zeros((2, 4), dtype=np.float32))
+
+
+@pytest.mark.parametrize("axis", [-1, [1, 2], 1])
+def test_layer_normalization_normalises_each_sample(rng, axis):
+    x = (rng.standard_normal((3, 4, 5)) * 3 + 2).astype(np.float32)
+    y = layers.LayerNormalization(axis=axis, epsilon=1e-6)(x).data
+    axes = tuple(np.atleast_1d(axis) % 3)
+    np.testing.assert_allclose(y.mean(axis=axes), 0, atol=1e-5)
+    np.testing.assert_allclose(y.var(axis=axes), 1, atol=1e-3)
+
+
+def test_layer_normalization_weights_and_config():
+    layer = layers.LayerNormalization(axis=[1, 2], center=False)
+    layer(np.zeros((2, 3, 4), np.float32))
+    assert [w.name for w in layer.weights] == ["layer_normalization/gamma:0"]
+    assert layer.get_weights()[0].shape == (3, 4)
+    assert layer.get_config()["axis"] == [1, 2]
+
+
+def test_layer_normalization_gradients_float64(rng):
+    layer = layers.LayerNormalization(axis=[1, 2], dtype="float64")
+    x = rng.standard_normal((2, 3, 4))
+    layer(x)
+    layer.set_weights([rng.standard_normal((3, 4)), rng.standard_normal((3, 4))])
+    check_grad(lambda t: layer(t), (x,))
+
+
+def test_layer_normalization_axis_errors():
+    with pytest.raises(ValueError, match=r"Expected 0 <= axis < inputs.rank \(with inputs.rank=3\)"
+                                         r". Received: axis=\(5,\)"):
+        layers.LayerNormalization(axis=5)(np.zeros((1, 5, 2), np.float32))
+    with pytest.raises(ValueError, match="Duplicate axis"):
+        layers.LayerNormalization(axis=[1, -2])(np.zeros((1, 5, 2), np.float32))

@@ -31,7 +31,41 @@ CONSTRUCTORS = {
     "Reshape": lambda: layers.Reshape((2, -1)),
     "Softmax": lambda: layers.Softmax(axis=1),
     "ZeroPadding2D": lambda: layers.ZeroPadding2D(((1, 2), (3, 4))),
+    # issue 12's layers
+    "AlphaDropout": lambda: layers.AlphaDropout(0.2, seed=1),
+    "Average": lambda: layers.Average(),
+    "AveragePooling1D": lambda: layers.AveragePooling1D(3, strides=2, padding="same"),
+    "Conv1D": lambda: layers.Conv1D(4, 3, padding="causal", dilation_rate=2),
+    "Conv2DTranspose": lambda: layers.Conv2DTranspose(4, 3, strides=2, output_padding=1),
+    "Cropping2D": lambda: layers.Cropping2D(((1, 0), (2, 3))),
+    "Dot": lambda: layers.Dot(axes=(2, 1), normalize=True),
+    "ELU": lambda: layers.ELU(0.5),
+    "Embedding": lambda: layers.Embedding(10, 3, input_length=4),
+    "GaussianDropout": lambda: layers.GaussianDropout(0.3),
+    "GaussianNoise": lambda: layers.GaussianNoise(0.1, seed=2),
+    "GlobalAveragePooling1D": lambda: layers.GlobalAveragePooling1D(keepdims=True),
+    "GlobalMaxPooling1D": lambda: layers.GlobalMaxPooling1D(),
+    "Lambda": lambda: layers.Lambda(named_function, output_shape=(3,)),
+    "LayerNormalization": lambda: layers.LayerNormalization(axis=[1, 2], center=False),
+    "LeakyReLU": lambda: layers.LeakyReLU(0.1),
+    "MaxPooling1D": lambda: layers.MaxPooling1D(3),
+    "Maximum": lambda: layers.Maximum(),
+    "Minimum": lambda: layers.Minimum(),
+    "Multiply": lambda: layers.Multiply(),
+    "PReLU": lambda: layers.PReLU(shared_axes=[1, 2]),
+    "Permute": lambda: layers.Permute((2, 1)),
+    "RepeatVector": lambda: layers.RepeatVector(4),
+    "SeparableConv2D": lambda: layers.SeparableConv2D(4, 3, depth_multiplier=2),
+    "SpatialDropout2D": lambda: layers.SpatialDropout2D(0.2, seed=1),
+    "Subtract": lambda: layers.Subtract(),
+    "UpSampling2D": lambda: layers.UpSampling2D((2, 3), interpolation="bilinear"),
+    "ZeroPadding1D": lambda: layers.ZeroPadding1D((1, 2)),
 }
+
+
+def named_function(x):
+    """For the Lambda case: a config names a module-level function."""
+    return x
 
 
 def _layer_classes() -> set[str]:
