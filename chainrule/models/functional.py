@@ -93,7 +93,21 @@ class Functional(Model):
     def outputs(self):
         return list(self._outputs)
 
+    @property
+    def input(self):
+        return self._inputs[0] if len(self._inputs) == 1 else list(self._inputs)
+
+    @property
+    def output(self):
+        return self._outputs[0] if not self._multi_output else list(self._outputs)
+
+    @property
+    def input_names(self) -> list[str]:
+        return [t.layer.name for t in self._inputs]
+
     def call(self, inputs, training=False):
+        if isinstance(inputs, dict):
+            inputs = self._inputs_by_name(inputs)
         values = dict(zip((id(t) for t in self._inputs), _as_list(inputs)))
         if len(values) != len(self._inputs):
             raise ValueError(f"Model {self.name!r} expects {len(self._inputs)} input(s), "
@@ -105,6 +119,14 @@ class Functional(Model):
             values[id(node)] = node.layer(args if len(args) > 1 else args[0], training=training)
         outs = [values[id(t)] for t in self._outputs]
         return outs if self._multi_output else outs[0]
+
+    def _inputs_by_name(self, inputs: dict) -> list:
+        missing = [n for n in self.input_names if n not in inputs]
+        if missing:
+            raise ValueError(f"Missing data for input {missing[0]!r}. You passed a data "
+                             f"dictionary with keys {sorted(inputs)}. Expected the following "
+                             f"keys: {self.input_names}")
+        return [inputs[n] for n in self.input_names]
 
     def compute_output_shape(self, input_shape):
         shapes = [(None, *t.shape[1:]) for t in self._outputs]
