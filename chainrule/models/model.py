@@ -269,9 +269,15 @@ class Model(Evaluation, Layer):
             var.assign(value)
 
     def save_weights(self, filepath, overwrite=True, save_format=None, options=None) -> None:
-        """Write all weights to one HDF5 file at exactly `filepath` (atomically)."""
+        """Write all weights to one HDF5 file at exactly `filepath` (atomically), making
+        its folder first if needed, as Keras does."""
+        import os
+
         from chainrule import saving
 
+        folder = os.path.dirname(os.fspath(filepath))
+        if folder and not os.path.exists(folder):
+            os.makedirs(folder)
         saving.save_weights(self, filepath)
 
     def load_weights(self, filepath, by_name=False, skip_mismatch=False, options=None):
@@ -280,11 +286,14 @@ class Model(Evaluation, Layer):
 
         saving.load_weights(self, filepath, by_name=by_name, skip_mismatch=skip_mismatch)
 
-    def save(self, filepath, overwrite=True, include_optimizer=True, **kwargs) -> None:
-        """Architecture, weights and optimizer state in one HDF5 file (atomically)."""
+    def save(self, filepath, overwrite=True, include_optimizer=True, save_format=None,
+             signatures=None, options=None, save_traces=True) -> None:
+        """Save architecture, weights and compile() setup: `.keras` (Keras 3's zip), `.h5`
+        (Keras 2's HDF5), or a name without suffix (a folder, as tf.keras 2.12)."""
         from chainrule import saving
 
-        saving.save_model(self, filepath, include_optimizer=include_optimizer)
+        saving.save_model(self, filepath, include_optimizer=include_optimizer,
+                          save_format=save_format, overwrite=overwrite)
 
 
 def _default_name(model) -> str:
