@@ -242,6 +242,8 @@ class Layer:
 
     @property
     def output_shape(self):
+        if len(self._outbound_tensors) == 1:          # what the functional graph inferred
+            return self._outbound_tensors[0].shape
         if self._build_shape is None:
             raise AttributeError(f"The layer \"{self.name}\" has never been called and thus "
                                  f"has no defined output shape.")

@@ -32,8 +32,11 @@ class Evaluation:
         return _format_logs(self._run_test(data, cbs), return_dict)
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None,
-                max_queue_size=10, workers=1, use_multiprocessing=False):
+                max_queue_size=10, workers=1, use_multiprocessing=False, **kwargs):
         """Model outputs for every input sample: one NumPy array, or one per output."""
+        if kwargs:
+            raise TypeError(f"Model.predict() got an unexpected keyword argument "
+                            f"{next(iter(kwargs))!r}")
         data = DataHandler(x, None, None, batch_size, False, steps)
         verbose = 1 if verbose == "auto" else verbose
         cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose,

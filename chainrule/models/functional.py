@@ -138,7 +138,7 @@ class Functional(Model):
         layers = []
         for layer in self._layers:
             node = next(n for n in self._nodes if n.layer is layer)
-            layers.append({**serialize_layer(layer),
+            layers.append({**serialize_layer(layer), "name": layer.name,
                            "inbound": [t.layer.name for t in node.inputs]})
         return {"name": self.name, "trainable": self.trainable, "layers": layers,
                 "input_layers": [t.layer.name for t in self._inputs],
@@ -146,17 +146,18 @@ class Functional(Model):
                 "multi_input": len(self._inputs) > 1, "multi_output": self._multi_output}
 
     @classmethod
-    def from_config(cls, cfg: dict):
+    def from_config(cls, cfg: dict, custom_objects: dict | None = None):
         from chainrule.saving import deserialize_layer
 
         tensors = {}
         for layer_cfg in cfg["layers"]:
-            layer = deserialize_layer(layer_cfg)
+            layer = deserialize_layer(layer_cfg, custom_objects)
+            name = layer_cfg.get("name", layer.name)      # a custom config may omit it
             if isinstance(layer, InputLayer):
-                tensors[layer.name] = SymbolicTensor(layer._batch_input_shape, layer, [])
+                tensors[name] = SymbolicTensor(layer._batch_input_shape, layer, [])
                 continue
-            args = [tensors[name] for name in layer_cfg["inbound"]]
-            tensors[layer.name] = layer(args if len(args) > 1 else args[0])
+            args = [tensors[n] for n in layer_cfg["inbound"]]
+            tensors[name] = layer(args if len(args) > 1 else args[0])
         ins = [tensors[n] for n in cfg["input_layers"]]
         outs = [tensors[n] for n in cfg["output_layers"]]
         model = cls(ins if cfg.get("multi_input", len(ins) > 1) else ins[0],

@@ -22,11 +22,26 @@ class Model(Evaluation, Layer):
     """A group of layers with training and inference. `Model(inputs, outputs)` is functional."""
 
     def __new__(cls, *args, **kwargs):
-        if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
+        functional_args = len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs
+        if cls is Model and (args or functional_args):
             from chainrule.models.functional import Functional
 
             return super().__new__(Functional)     # Python then runs Functional.__init__
+        if functional_args and "__init__" not in vars(cls):
+            return super().__new__(_with_functional(cls))   # class Custom(Model) + graph
         return super().__new__(cls)
+
+    @classmethod
+    def from_config(cls, cfg: dict, custom_objects: dict | None = None):
+        """A functional model from `get_config()` (custom layers from `custom_objects`)."""
+        from chainrule.models.functional import Functional
+        from chainrule.saving import custom_object_scope
+
+        with custom_object_scope(custom_objects):
+            if "input_layers" in cfg:
+                return Functional.from_config.__func__(
+                    cls if issubclass(cls, Functional) else Functional, cfg)
+            return cls(**cfg)
 
     def __init__(self, name=None, **kwargs):
         super().__init__(name=name or config.unique_object_name(
@@ -191,8 +206,11 @@ class Model(Evaluation, Layer):
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
             sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
             validation_batch_size=None, validation_freq=1, max_queue_size=10, workers=1,
-            use_multiprocessing=False):
+            use_multiprocessing=False, **kwargs):
         """Train for `epochs` epochs; returns a History. Arguments as in Keras."""
+        if kwargs:
+            raise TypeError(f"Model.fit() got an unexpected keyword argument "
+                            f"{next(iter(kwargs))!r}")
         self._check_compiled("training/testing")
         if validation_split and validation_data is None:
             (x, y, sample_weight), validation_data = split_validation(
@@ -294,6 +312,21 @@ class Model(Evaluation, Layer):
 
         saving.save_model(self, filepath, include_optimizer=include_optimizer,
                           save_format=save_format, overwrite=overwrite)
+
+
+_FUNCTIONAL_SUBCLASSES: dict = {}
+
+
+def _with_functional(cls):
+    """`cls` (a Model subclass that overrides train_step, say) built from inputs/outputs."""
+    from chainrule.models.functional import Functional
+
+    if issubclass(cls, Functional):
+        return cls
+    if cls not in _FUNCTIONAL_SUBCLASSES:
+        _FUNCTIONAL_SUBCLASSES[cls] = type(cls.__name__, (cls, Functional),
+                                           {"__module__": cls.__module__})
+    return _FUNCTIONAL_SUBCLASSES[cls]
 
 
 def _default_name(model) -> str:
