@@ -105,6 +105,19 @@ def match_label_rank(y_true, y_pred):
     return yt
 
 
+class Reduction:
+    """How a Loss reduces per-sample values: Keras' `losses.Reduction` names."""
+
+    AUTO = "auto"
+    NONE = "none"
+    SUM = "sum"
+    SUM_OVER_BATCH_SIZE = "sum_over_batch_size"
+
+    @classmethod
+    def all(cls) -> tuple[str, ...]:
+        return (cls.AUTO, cls.NONE, cls.SUM, cls.SUM_OVER_BATCH_SIZE)
+
+
 class Loss:
     """A loss object: `loss(y_true, y_pred, sample_weight=None)` -> scalar Tensor.
 
@@ -126,7 +139,7 @@ class Loss:
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         y_pred = as_tensor(y_pred)
-        per_sample = self.call(match_label_rank(y_true, y_pred), y_pred)
+        per_sample = as_tensor(self.call(match_label_rank(y_true, y_pred), y_pred))
         if sample_weight is not None:
             sw = as_tensor(sample_weight, per_sample.dtype).data.reshape(
                 per_sample.shape[:1] + (1,) * (per_sample.ndim - 1))

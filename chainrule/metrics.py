@@ -11,25 +11,82 @@ import numpy as np
 
 from chainrule import losses as losses_module
 from chainrule.backend import to_numpy
+from chainrule.layers.variable import Variable
+
+
+class MetricVariable(Variable):
+    """A metric's state (never trained): `assign`, `assign_add`, `assign_sub` in place."""
+
+    def __init__(self, value, name: str):
+        super().__init__(value, name=name, trainable=False)
+
+    def assign_add(self, value) -> None:
+        self.assign(self.data + np.asarray(to_numpy(value), self.data.dtype))
+
+    def assign_sub(self, value) -> None:
+        self.assign(self.data - np.asarray(to_numpy(value), self.data.dtype))
 
 
 class Metric:
-    """Base class: subclasses implement `update_state`, `result` and `reset_state`."""
+    """Base class: subclasses implement `update_state` and `result`; state made with
+    `add_weight` is set back to zero by the default `reset_state`.
 
-    def __init__(self, name: str | None = None, dtype=None):
+    >>> class Count(Metric):
+    ...     def __init__(self, name="count", **kwargs):
+    ...         super().__init__(name=name, **kwargs)
+    ...         self.n = self.add_weight(name="n", initializer="zeros")
+    ...     def update_state(self, y_true, y_pred, sample_weight=None):
+    ...         self.n.assign_add(len(y_true))
+    ...     def result(self):
+    ...         return self.n
+    >>> m = Count()
+    >>> float(m([1, 2], [1, 2]))
+    2.0
+    """
+
+    def __init__(self, name: str | None = None, dtype=None, **kwargs):
+        if kwargs:
+            raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) "
+                            f"{sorted(kwargs)}; expected name and dtype.")
         self.name = name or _snake(type(self).__name__)
         self.dtype = dtype
+        self._variables: list[MetricVariable] = []
         self.reset_state()
 
     def __call__(self, *args, **kwargs) -> float:
         self.update_state(*args, **kwargs)
         return self.result()
 
+    def add_weight(self, name: str | None = None, shape=(), initializer="zeros", dtype=None,
+                   **kwargs) -> MetricVariable:
+        """A state variable, zero at the start of every epoch (with the default reset)."""
+        from chainrule import initializers
+
+        value = np.asarray(initializers.get(initializer)(tuple(shape), dtype=dtype or
+                                                         self.dtype or "float32"))
+        var = MetricVariable(value, name=f"{name or 'Variable'}:0")
+        self._variables.append(var)
+        return var
+
+    @property
+    def variables(self) -> list:
+        return list(getattr(self, "_variables", []))
+
     def reset_state(self) -> None:
-        raise NotImplementedError
+        """Zero every `add_weight` variable."""
+        for v in self.variables:
+            v.assign(np.zeros(v.shape, v.dtype))
+
+    def reset_states(self) -> None:
+        """Keras 2's older name of `reset_state`."""
+        self.reset_state()
 
     def get_config(self) -> dict:
-        return {"name": self.name}
+        return {"name": self.name, "dtype": self.dtype}
+
+    @classmethod
+    def from_config(cls, cfg: dict):
+        return cls(**cfg)
 
 
 def _snake(name: str) -> str:
@@ -125,6 +182,33 @@ TopKCategoricalAccuracy = _wrapper_class("TopKCategoricalAccuracy", top_k_catego
 _LOSS_METRICS = {name: _as_numpy_loss(getattr(losses_module, name)) for name in (
     "categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy",
     "mean_squared_error", "mean_absolute_error")}
+
+
+def accuracy(y_true, y_pred):
+    """1.0 where the prediction equals the label exactly."""
+    return (np.asarray(y_true) == np.asarray(y_pred)).astype(np.float64).mean(axis=-1)
+
+
+Accuracy = _wrapper_class("Accuracy", accuracy, "accuracy")
+MeanSquaredError = _wrapper_class("MeanSquaredError", _LOSS_METRICS["mean_squared_error"],
+                                  "mean_squared_error")
+MeanAbsoluteError = _wrapper_class("MeanAbsoluteError", _LOSS_METRICS["mean_absolute_error"],
+                                   "mean_absolute_error")
+BinaryCrossentropy = _wrapper_class("BinaryCrossentropy", _LOSS_METRICS["binary_crossentropy"],
+                                    "binary_crossentropy")
+CategoricalCrossentropy = _wrapper_class(
+    "CategoricalCrossentropy", _LOSS_METRICS["categorical_crossentropy"],
+    "categorical_crossentropy")
+SparseCategoricalCrossentropy = _wrapper_class(
+    "SparseCategoricalCrossentropy", _LOSS_METRICS["sparse_categorical_crossentropy"],
+    "sparse_categorical_crossentropy")
+
+
+class Sum(Mean):
+    """Running (weighted) sum of the values given to `update_state`."""
+
+    def result(self) -> float:
+        return float(self.total)
 _FUNCTIONS = {"binary_accuracy": binary_accuracy, "categorical_accuracy": categorical_accuracy,
               "sparse_categorical_accuracy": sparse_categorical_accuracy,
               "top_k_categorical_accuracy": top_k_categorical_accuracy,

@@ -6,6 +6,8 @@ weights with `add_weight` (in Keras' order, under Keras' names), `call` does the
 """
 from __future__ import annotations
 
+import contextvars
+import inspect
 import re
 
 import numpy as np
@@ -15,6 +17,13 @@ from chainrule.autodiff.tensor import Tensor, as_tensor
 from chainrule.layers.registry import register_builtin
 from chainrule.layers.symbolic import SymbolicTensor, call_symbolic
 from chainrule.layers.variable import Variable
+
+# The `training` flag of the outermost call, inherited by inner calls that do not pass one
+# (a subclassed model's `call` that runs `self.dropout(x)`), as Keras' call context does.
+_TRAINING: contextvars.ContextVar[bool | None] = contextvars.ContextVar("training", default=None)
+# add_weight keywords tf.keras accepts that have no meaning here (no distribution strategy).
+_IGNORED_WEIGHT_KWARGS = {"use_resource", "synchronization", "aggregation", "partitioner",
+                          "caching_device", "getter", "experimental_autocast"}
 
 
 def to_snake_case(name: str) -> str:
@@ -53,20 +62,63 @@ class Layer:
         if input_shape is not None and batch_input_shape is None:
             batch_input_shape = (None, *_as_shape(input_shape, self.name))
         self._batch_input_shape = tuple(batch_input_shape) if batch_input_shape else None
+        self._outbound_tensors: list[SymbolicTensor] = []   # what calls on symbols made
+        self._call_losses: list = []                  # add_loss during the latest call
+        self._call_metrics: list = []                 # add_metric during the latest call
+        self._regularizers: list = []                 # (variable, regularizer) pairs
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         register_builtin(cls)          # chainrule's own classes load from configs by name
 
     # --- weights -----------------------------------------------------------------------
-    def add_weight(self, name: str, shape, initializer="glorot_uniform", trainable=True,
-                   dtype=None) -> Variable:
-        """Create a weight named '<layer>/<name>:0' with values from `initializer`."""
-        init = initializers.get(initializer)
-        value = np.asarray(init(tuple(shape), dtype=dtype or self.dtype))
-        var = Variable(value, name=f"{self.name}/{name}:0", trainable=trainable and self.trainable)
+    def add_weight(self, name: str | None = None, shape=None, initializer=None,
+                   trainable: bool = True, dtype=None, regularizer=None, constraint=None,
+                   **kwargs) -> Variable:
+        """Create a weight named '<layer>/<name>:0' with values from `initializer`.
+
+        Without a name it is called 'Variable' ('Variable_1', ... after the first), as
+        tf.keras names unnamed weights. The default initializer is glorot_uniform.
+        """
+        unknown = set(kwargs) - _IGNORED_WEIGHT_KWARGS
+        if unknown:
+            raise TypeError(f"Unknown keyword argument(s) passed to add_weight: "
+                            f"{sorted(unknown)}. Expected some of: name, shape, initializer, "
+                            f"trainable, dtype, regularizer, constraint.")
+        shape = () if shape is None else (shape,) if isinstance(shape, int) else tuple(shape)
+        init = initializers.get(initializer if initializer is not None else "glorot_uniform")
+        value = np.asarray(init(shape, dtype=dtype or self.dtype))
+        var = Variable(value, name=f"{self.name}/{name or self._unnamed_weight()}:0",
+                       trainable=trainable and self.trainable)
         self._own_weights.append((var, bool(trainable)))
+        if regularizer is not None:
+            self._regularizers.append((var, _regularizer(regularizer)))
         return var
+
+    def _unnamed_weight(self) -> str:
+        taken = {v.name for v, _ in self._own_weights}
+        name, k = "Variable", 0
+        while f"{self.name}/{name}:0" in taken:
+            k += 1
+            name = f"Variable_{k}"
+        return name
+
+    # --- losses and metrics added in call() ---------------------------------------------
+    def add_loss(self, loss) -> None:
+        """Add a scalar (a Tensor, so it is differentiable) to the training loss."""
+        self._call_losses.append(loss() if callable(loss) else loss)
+
+    def add_metric(self, value, name: str | None = None, aggregation: str = "mean") -> None:
+        """Report the mean of `value` over the epoch in the logs under `name`."""
+        if name is None:
+            raise ValueError("Please provide a name for your metric like "
+                             "`self.add_metric(tf.reduce_sum(inputs), name='mean_activation')`")
+        self._call_metrics.append((name, value))
+
+    @property
+    def losses(self) -> list:
+        """Losses added during the latest call, then the weight regularization penalties."""
+        return list(self._call_losses) + [fn(v) for v, fn in self._regularizers]
 
     @property
     def trainable(self) -> bool:
@@ -92,6 +144,14 @@ class Layer:
         return [v for v in self.weights if not v.trainable]
 
     variables = weights
+
+    @property
+    def trainable_variables(self) -> list[Variable]:
+        return self.trainable_weights
+
+    @property
+    def non_trainable_variables(self) -> list[Variable]:
+        return self.non_trainable_weights
 
     def get_weights(self) -> list[np.ndarray]:
         """Copies of the weights as NumPy arrays, in Keras' order and layouts."""
@@ -120,15 +180,23 @@ class Layer:
         return int(sum(v.size for v in self.weights))
 
     # --- calling -------------------------------------------------------------------------
-    def __call__(self, inputs, training: bool = False):
+    def __call__(self, inputs, *args, training: bool | None = None, **kwargs):
         if _is_symbolic(inputs):
             return call_symbolic(self, inputs)
-        x = [self._autocast(t) for t in inputs] if isinstance(inputs, list | tuple) else \
-            self._autocast(inputs)
-        if self.input_spec is not None and not isinstance(x, list):  # before build, as Keras
+        x = _map_structure(self._autocast, inputs)
+        if self.input_spec is not None and isinstance(x, Tensor):   # before build, as Keras
             self.input_spec.check(x.shape, layer_name=self.name)
         self.maybe_build(_shape_of(x))
-        return self.call(x, training=training)
+        if training is None:
+            training = _TRAINING.get()
+        token = _TRAINING.set(bool(training))
+        self._call_losses, self._call_metrics = [], []
+        try:
+            if _accepts(type(self).call, "training"):
+                kwargs["training"] = bool(training)
+            return self.call(x, *args, **kwargs)
+        finally:
+            _TRAINING.reset(token)
 
     def _autocast(self, value) -> Tensor:
         """Floating inputs take the layer's dtype, as Keras' autocast: float64 data meets
@@ -157,7 +225,30 @@ class Layer:
         return input_shape
 
     @property
+    def output(self):
+        """The symbolic output of this layer's first call on symbolic tensors."""
+        return self._only_node("output")
+
+    @property
+    def input(self):
+        """The symbolic input(s) of this layer's first call on symbolic tensors."""
+        node = self._only_node("input")
+        return node if not node.inputs else (
+            node.inputs[0] if len(node.inputs) == 1 else list(node.inputs))
+
+    def _only_node(self, what: str):
+        if not self._outbound_tensors:
+            raise AttributeError(f"Layer {self.name} is not connected, no {what} to return.")
+        if len(self._outbound_tensors) > 1:
+            raise AttributeError(f"Layer {self.name} has multiple inbound nodes, hence the "
+                                 f"notion of \"layer {what}\" is ill-defined. Use "
+                                 f"`get_{what}_at(node_index)` instead.")
+        return self._outbound_tensors[0]
+
+    @property
     def output_shape(self):
+        if len(self._outbound_tensors) == 1:          # what the functional graph inferred
+            return self._outbound_tensors[0].shape
         if self._build_shape is None:
             raise AttributeError(f"The layer \"{self.name}\" has never been called and thus "
                                  f"has no defined output shape.")
@@ -193,16 +284,49 @@ def _as_shape(shape, layer_name: str) -> tuple:
 
 def _without_batch(shape):
     """The shape as Keras shows it: batch axis None (a list of shapes for several inputs)."""
+    if isinstance(shape, dict):
+        return {k: _without_batch(s) for k, s in shape.items()}
     if isinstance(shape, list):
         return [_without_batch(s) for s in shape]
     return (None, *shape[1:])
 
 
 def _shape_of(x):
-    return [t.shape for t in x] if isinstance(x, list) else x.shape
+    if isinstance(x, dict):
+        return {k: t.shape for k, t in x.items()}
+    return [t.shape for t in x] if isinstance(x, list | tuple) else x.shape
+
+
+def _map_structure(fn, x):
+    if isinstance(x, dict):
+        return {k: fn(v) for k, v in x.items()}
+    return [fn(t) for t in x] if isinstance(x, list | tuple) else fn(x)
+
+
+_ACCEPTS: dict = {}
+
+
+def _accepts(method, argument: str) -> bool:
+    """Does `method` take `argument` (by name or through **kwargs)? Cached per function."""
+    key = (method, argument)
+    if key not in _ACCEPTS:
+        params = inspect.signature(method).parameters
+        _ACCEPTS[key] = argument in params or any(
+            p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+    return _ACCEPTS[key]
+
+
+def _regularizer(identifier):
+    if callable(identifier):
+        return identifier
+    from chainrule import regularizers   # written for issue 12; names like 'l2' resolve there
+
+    return regularizers.get(identifier)
 
 
 def _is_symbolic(inputs) -> bool:
+    if isinstance(inputs, dict):
+        inputs = list(inputs.values())
     if isinstance(inputs, list | tuple):
         return any(isinstance(t, SymbolicTensor) for t in inputs)
     return isinstance(inputs, SymbolicTensor)

@@ -14,6 +14,31 @@ from chainrule.backend import to_numpy
 from chainrule.utils.sequence import iterate_batches
 
 
+def map_structure(fn, x):
+    """`fn` on every array of `x`: an array, a list/tuple of arrays, or a dict of them."""
+    if isinstance(x, dict):
+        return {k: fn(v) for k, v in x.items()}
+    if is_array_list(x):
+        return [fn(v) for v in x]
+    return fn(x)
+
+
+def is_array_list(x) -> bool:
+    """A list/tuple of arrays (several model inputs), not a nested list of numbers."""
+    return isinstance(x, list | tuple) and len(x) > 0 and all(
+        hasattr(v, "shape") and np.ndim(v) > 0 for v in x)
+
+
+def first_array(x):
+    if isinstance(x, dict):
+        return next(iter(x.values()))
+    return x[0] if is_array_list(x) else x
+
+
+def batch_size_of(x) -> int:
+    return len(first_array(x))
+
+
 def _unpack(batch):
     """(x,), (x, y) or (x, y, sample_weight) -> a 3-tuple with None for what is missing."""
     if isinstance(batch, tuple | list):
@@ -34,7 +59,7 @@ def _is_sequence(x) -> bool:
 
 
 def _is_iterable_data(x) -> bool:
-    return not isinstance(x, np.ndarray | list | tuple) and hasattr(x, "__iter__")
+    return not isinstance(x, np.ndarray | list | tuple | dict) and hasattr(x, "__iter__")
 
 
 class DataHandler:
@@ -66,7 +91,7 @@ class DataHandler:
 
     def _known_steps(self):
         if self.kind == "arrays":
-            return math.ceil(len(self.x) / self.batch_size)
+            return math.ceil(batch_size_of(self.x) / self.batch_size)
         try:
             return len(self.x)
         except TypeError:                          # no len(), or a Dataset of unknown size
@@ -76,17 +101,17 @@ class DataHandler:
         """One epoch of (x, y, sample_weight) batches as NumPy arrays."""
         for batch in self._raw_epoch():
             x, y, sw = _unpack(batch)
-            x, y = to_numpy(x), None if y is None else to_numpy(y)
-            yield x, y, self._weights(y, None if sw is None else to_numpy(sw))
+            x, y = map_structure(to_numpy, x), None if y is None else map_structure(to_numpy, y)
+            yield x, y, self._weights(y, None if sw is None else map_structure(to_numpy, sw))
 
     def _raw_epoch(self):
         if self.kind == "arrays":
-            n = len(self.x)
+            n = batch_size_of(self.x)
             order = self.rng.permutation(n) if self.shuffle else np.arange(n)
             for i in range(0, n, self.batch_size):
                 idx = order[i:i + self.batch_size]
-                sw = None if self.sample_weight is None else self.sample_weight[idx]
-                yield self.x[idx], None if self.y is None else self.y[idx], sw
+                yield tuple(None if a is None else map_structure(lambda v: v[idx], a)
+                            for a in (self.x, self.y, self.sample_weight))
         elif self.kind == "sequence":         # threads load ahead when x.workers > 1
             yield from iterate_batches(self.x, self.steps if self.steps is not None else len(
                 self.x))
@@ -110,6 +135,9 @@ class DataHandler:
     def _weights(self, y, sw):
         if self.class_weight is None or y is None:
             return sw
+        if isinstance(y, dict) or is_array_list(y):
+            raise ValueError("`class_weight` is only supported for models with a single "
+                             "output. Use `sample_weight` for several outputs.")
         cw = class_weights_for(y, self.class_weight)
         return cw if sw is None else sw * cw
 
@@ -124,18 +152,30 @@ def class_weights_for(y, class_weight: dict):
     return np.array([class_weight.get(int(c), 1.0) for c in classes], dtype=np.float32)
 
 
+def _as_input_array(v):
+    v = np.asarray(to_numpy(v))
+    return v if v.dtype.kind == "f" else v.astype("float32")
+
+
 def _check_arrays(x, y, sample_weight):
-    x = np.asarray(to_numpy(x))
-    if x.dtype.kind != "f":
-        x = x.astype("float32")
-    y = None if y is None else np.asarray(to_numpy(y))
-    sw = None if sample_weight is None else np.asarray(to_numpy(sample_weight), np.float32)
-    for name, arr in (("y", y), ("sample_weight", sw)):
-        if arr is not None and len(arr) != len(x):
-            raise ValueError(f"Data cardinality is ambiguous: x sizes: {len(x)}, {name} sizes: "
-                             f"{len(arr)}. Make sure all arrays contain the same number of "
-                             f"samples.")
+    x = map_structure(_as_input_array, x)
+    y = None if y is None else map_structure(lambda v: np.asarray(to_numpy(v)), y)
+    sw = None if sample_weight is None else map_structure(
+        lambda v: np.asarray(to_numpy(v), np.float32), sample_weight)
+    sizes = {name: [len(a) for a in _flat(arr)] for name, arr in
+             (("x", x), ("y", y), ("sample_weight", sw)) if arr is not None}
+    if len({n for ns in sizes.values() for n in ns}) > 1:
+        detail = ", ".join(f"{name} sizes: {', '.join(map(str, ns))}"
+                           for name, ns in sizes.items())
+        raise ValueError(f"Data cardinality is ambiguous: {detail}. Make sure all arrays "
+                         f"contain the same number of samples.")
     return x, y, sw
+
+
+def _flat(x) -> list:
+    if isinstance(x, dict):
+        return list(x.values())
+    return list(x) if is_array_list(x) else [x]
 
 
 def split_validation(x, y, sample_weight, validation_split: float):
@@ -147,16 +187,17 @@ def split_validation(x, y, sample_weight, validation_split: float):
         raise ValueError("`validation_split` is only supported for NumPy array inputs. "
                          "Pass `validation_data` instead.")
     x, y, sample_weight = _check_arrays(x, y, sample_weight)
-    cut = int(len(x) * (1.0 - validation_split))
-    if cut == 0 or cut == len(x):
-        raise ValueError(f"Training data contains {len(x)} samples, which is not sufficient to "
+    n = batch_size_of(x)
+    cut = int(n * (1.0 - validation_split))
+    if cut == 0 or cut == n:
+        raise ValueError(f"Training data contains {n} samples, which is not sufficient to "
                          f"split it into a validation and training set as specified by "
                          f"`validation_split={validation_split}`. Either provide more data, or "
                          f"a different value for the `validation_split` argument.")
 
     def part(a, sl):
-        return None if a is None else a[sl]
+        return None if a is None else map_structure(lambda v: v[sl], a)
 
-    train = (x[:cut], part(y, slice(None, cut)), part(sample_weight, slice(None, cut)))
-    val = (x[cut:], part(y, slice(cut, None)), part(sample_weight, slice(cut, None)))
+    train = (part(x, slice(None, cut)), part(y, slice(None, cut)), part(sample_weight, slice(None, cut)))
+    val = (part(x, slice(cut, None)), part(y, slice(cut, None)), part(sample_weight, slice(cut, None)))
     return train, val

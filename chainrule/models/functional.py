@@ -94,7 +94,21 @@ class Functional(Model):
     def outputs(self):
         return list(self._outputs)
 
+    @property
+    def input(self):
+        return self._inputs[0] if len(self._inputs) == 1 else list(self._inputs)
+
+    @property
+    def output(self):
+        return self._outputs[0] if not self._multi_output else list(self._outputs)
+
+    @property
+    def input_names(self) -> list[str]:
+        return [t.layer.name for t in self._inputs]
+
     def call(self, inputs, training=False):
+        if isinstance(inputs, dict):
+            inputs = self._inputs_by_name(inputs)
         values = dict(zip((id(t) for t in self._inputs), _as_list(inputs)))
         if len(values) != len(self._inputs):
             raise ValueError(f"Model {self.name!r} expects {len(self._inputs)} input(s), "
@@ -107,6 +121,14 @@ class Functional(Model):
         outs = [values[id(t)] for t in self._outputs]
         return outs if self._multi_output else outs[0]
 
+    def _inputs_by_name(self, inputs: dict) -> list:
+        missing = [n for n in self.input_names if n not in inputs]
+        if missing:
+            raise ValueError(f"Missing data for input {missing[0]!r}. You passed a data "
+                             f"dictionary with keys {sorted(inputs)}. Expected the following "
+                             f"keys: {self.input_names}")
+        return [inputs[n] for n in self.input_names]
+
     def compute_output_shape(self, input_shape):
         shapes = [(None, *t.shape[1:]) for t in self._outputs]
         return shapes if self._multi_output else shapes[0]
@@ -115,7 +137,7 @@ class Functional(Model):
         layers = []
         for layer in self._layers:
             node = next(n for n in self._nodes if n.layer is layer)
-            layers.append({**serialize_layer(layer),
+            layers.append({**serialize_layer(layer), "name": layer.name,
                            "inbound": [t.layer.name for t in node.inputs]})
         return {"name": self.name, "trainable": self.trainable, "layers": layers,
                 "input_layers": [t.layer.name for t in self._inputs],
@@ -123,15 +145,16 @@ class Functional(Model):
                 "multi_input": len(self._inputs) > 1, "multi_output": self._multi_output}
 
     @classmethod
-    def from_config(cls, cfg: dict):
+    def from_config(cls, cfg: dict, custom_objects: dict | None = None):
         tensors = {}
         for layer_cfg in cfg["layers"]:
-            layer = deserialize_layer(layer_cfg)
+            layer = deserialize_layer(layer_cfg, custom_objects)
+            name = layer_cfg.get("name", layer.name)      # a custom config may omit it
             if isinstance(layer, InputLayer):
-                tensors[layer.name] = SymbolicTensor(layer._batch_input_shape, layer, [])
+                tensors[name] = SymbolicTensor(layer._batch_input_shape, layer, [])
                 continue
-            args = [tensors[name] for name in layer_cfg["inbound"]]
-            tensors[layer.name] = layer(args if len(args) > 1 else args[0])
+            args = [tensors[n] for n in layer_cfg["inbound"]]
+            tensors[name] = layer(args if len(args) > 1 else args[0])
         ins = [tensors[n] for n in cfg["input_layers"]]
         outs = [tensors[n] for n in cfg["output_layers"]]
         model = cls(ins if cfg.get("multi_input", len(ins) > 1) else ins[0],

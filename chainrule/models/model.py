@@ -6,27 +6,40 @@ told at each point and may stop training or save weights, but never train themse
 """
 from __future__ import annotations
 
-import copy
-
 import numpy as np
 
 from chainrule import config
 from chainrule.autodiff.graph import no_grad
+from chainrule.backend import to_numpy
 from chainrule.callbacks.callback_list import CallbackList
 from chainrule.layers.layer import Layer, to_snake_case
-from chainrule.layers.registry import builtin_class
+from chainrule.layers.registry import builtin_class, custom_object_scope
 from chainrule.models import training
 from chainrule.models.data_adapter import DataHandler, split_validation
+from chainrule.models.evaluation import Evaluation
 
 
-class Model(Layer):
+class Model(Evaluation, Layer):
     """A group of layers with training and inference. `Model(inputs, outputs)` is functional."""
 
     def __new__(cls, *args, **kwargs):
-        if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
+        functional_args = len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs
+        if cls is Model and (args or functional_args):
             # models/functional.py registered the class when it was defined
             return super().__new__(builtin_class("Functional"))   # then Functional.__init__
+        if functional_args and "__init__" not in vars(cls):
+            return super().__new__(_with_functional(cls))   # class Custom(Model) + graph
         return super().__new__(cls)
+
+    @classmethod
+    def from_config(cls, cfg: dict, custom_objects: dict | None = None):
+        """A functional model from `get_config()` (custom layers from `custom_objects`)."""
+        functional = builtin_class("Functional")
+        with custom_object_scope(custom_objects):
+            if "input_layers" in cfg:
+                return functional.from_config.__func__(
+                    cls if issubclass(cls, functional) else functional, cfg)
+            return cls(**cfg)
 
     def __init__(self, name=None, **kwargs):
         super().__init__(name=name or config.unique_object_name(
@@ -88,20 +101,64 @@ class Model(Layer):
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
                 weighted_metrics=None, run_eagerly=None, steps_per_execution=None,
                 jit_compile=None, **kwargs) -> None:
-        """Choose optimizer, loss and metrics. Call again after changing `trainable`."""
-        self.compiled = training.CompiledState(optimizer, loss, metrics, loss_weights)
+        """Choose optimizer, loss and metrics: one each, or per output (list or dict)."""
+        training.check_compile_kwargs(kwargs)
+        self.compiled = training.CompiledState(optimizer, loss, metrics, loss_weights,
+                                               weighted_metrics, self._output_names())
+
+    def _output_names(self) -> list[str] | None:
+        outputs = getattr(self, "_outputs", None)
+        return [t.layer.name for t in outputs] if outputs else None
+
+    @property
+    def output_names(self) -> list[str] | None:
+        return self._output_names()
 
     @property
     def optimizer(self):
         return self.compiled.optimizer if self.compiled else None
+
+    @optimizer.setter
+    def optimizer(self, value) -> None:
+        if self.compiled is None:
+            raise AttributeError("Compile the model before setting its optimizer.")
+        self.compiled.optimizer = value
 
     @property
     def loss(self):
         return self.compiled.loss if self.compiled else None
 
     @property
+    def compiled_loss(self):
+        return self.compiled.compiled_loss if self.compiled else None
+
+    @property
+    def compiled_metrics(self):
+        return self.compiled.compiled_metrics if self.compiled else None
+
+    @property
+    def metrics(self) -> list:
+        """The metric objects fit logs (the loss trackers first); built on the first batch."""
+        return self.compiled.all_metrics if self.compiled else []
+
+    @property
     def metrics_names(self) -> list[str]:
+        if type(self).metrics is not Model.metrics:       # a model that lists its own
+            return [m.name for m in self.metrics]
         return self.compiled.metrics_names if self.compiled else []
+
+    def reset_metrics(self) -> None:
+        for m in self.metrics:
+            m.reset_state()
+
+    @property
+    def losses(self) -> list:
+        """add_loss values of the latest call and weight penalties, of every layer inside."""
+        own = list(self._call_losses) + [fn(v) for v, fn in self._regularizers]
+        inner = training.collect(self, "_call_losses")[len(self._call_losses):]
+        penalties = [fn(v) for v, fn in training.collect(self, "_regularizers")[
+            len(self._regularizers):]]
+        return own + inner + penalties
 
     def _check_compiled(self, what: str) -> training.CompiledState:
         if self.compiled is None:
@@ -114,13 +171,46 @@ class Model(Layer):
             self._rng = config.make_rng()
         return self._rng
 
+    # --- steps (override these to customize fit / evaluate) -------------------------------
+    def train_step(self, data) -> dict:
+        """One batch of training: forward, `compute_loss`, backward, update; the logs."""
+        return training.default_train_step(self, data)
+
+    def test_step(self, data) -> dict:
+        """One batch of evaluation: forward, `compute_loss`, `compute_metrics`."""
+        return training.default_test_step(self, data)
+
+    def predict_step(self, data):
+        """The outputs for one batch, in inference mode."""
+        x, _, _ = training.unpack_x_y_sample_weight(data)
+        return self(x, training=False)
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None):
+        """The compiled loss plus every `add_loss` and weight penalty (`self.losses`)."""
+        state = self._check_compiled("training/testing")
+        return state.compiled_loss(y, y_pred, sample_weight, regularization_losses=self.losses)
+
+    def compute_metrics(self, x, y, y_pred, sample_weight) -> dict:
+        """Update the compiled and added metrics; return every metric's running value."""
+        state = self._check_compiled("training/testing")
+        state.compiled_metrics.update_state(y, y_pred, sample_weight)
+        state.update_added(self)
+        return self.get_metrics_result()
+
+    def get_metrics_result(self) -> dict:
+        return {m.name: m.result() for m in self.metrics}
+
     # --- fit -------------------------------------------------------------------------------
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
             sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
-            validation_batch_size=None, validation_freq=1, **kwargs):
+            validation_batch_size=None, validation_freq=1, max_queue_size=10, workers=1,
+            use_multiprocessing=False, **kwargs):
         """Train for `epochs` epochs; returns a History. Arguments as in Keras."""
-        state = self._check_compiled("training/testing")
+        if kwargs:
+            raise TypeError(f"Model.fit() got an unexpected keyword argument "
+                            f"{next(iter(kwargs))!r}")
+        self._check_compiled("training/testing")
         if validation_split and validation_data is None:
             (x, y, sample_weight), validation_data = split_validation(
                 x, y, sample_weight, validation_split)
@@ -136,27 +226,27 @@ class Model(Layer):
         cbs.on_train_begin()
         logs = {}
         for epoch in range(self._initial_epoch, epochs):
-            state.reset()
+            self.reset_metrics()
             cbs.on_epoch_begin(epoch)
-            logs = self._train_epoch(state, data, cbs)
+            logs = self._train_epoch(data, cbs)
             epoch_logs = dict(logs)
             if val is not None and (epoch + 1) % validation_freq == 0:
-                val_logs = self._run_test(state, val, cbs)
+                val_logs = self._run_test(val, cbs)
                 epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
             cbs.on_epoch_end(epoch, epoch_logs)
             logs = epoch_logs
             if self.stop_training:
                 break
         if epochs > 0:                               # use_ema: the averages become the weights
-            state.optimizer.finalize_variable_values(self.trainable_weights)
+            self.optimizer.finalize_variable_values(self.trainable_weights)
         cbs.on_train_end(logs)
         return self.history
 
-    def _train_epoch(self, state, data: DataHandler, cbs) -> dict:
+    def _train_epoch(self, data: DataHandler, cbs) -> dict:
         logs, step = {}, 0
-        for step, (xb, yb, swb) in enumerate(data.epoch()):
+        for step, batch in enumerate(data.epoch()):
             cbs.on_train_batch_begin(step)
-            logs = training.train_step(self, state, xb, yb, swb)
+            logs = _float_logs(self.train_step(training.pack_x_y_sample_weight(*batch)))
             cbs.on_train_batch_end(step, logs)
             if self.stop_training:
                 break
@@ -169,75 +259,17 @@ class Model(Layer):
                              "(or pass steps_per_epoch).")
         return logs
 
-    def _run_test(self, state, data: DataHandler, cbs) -> dict:
-        state.reset()
+    def _run_test(self, data: DataHandler, cbs) -> dict:
+        self.reset_metrics()
         cbs.on_test_begin()
         logs = {}
-        for step, (xb, yb, swb) in enumerate(data.epoch()):
+        for step, batch in enumerate(data.epoch()):
             cbs.on_test_batch_begin(step)
-            logs = training.test_step(self, state, xb, yb, swb)
+            with no_grad():
+                logs = _float_logs(self.test_step(training.pack_x_y_sample_weight(*batch)))
             cbs.on_test_batch_end(step, logs)
         cbs.on_test_end(logs)
         return logs
-
-    # --- evaluate / predict ----------------------------------------------------------------
-    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
-                 steps=None, callbacks=None, return_dict=False, **kwargs):
-        """Loss and metrics on the data: a float (loss only), a list, or a dict."""
-        state = self._check_compiled("training/testing")
-        data = DataHandler(x, y, sample_weight, batch_size, False, steps)
-        verbose = 1 if verbose == "auto" else verbose
-        cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose,
-                           epochs=1, steps=data.steps)
-        logs = self._run_test(state, data, cbs)
-        if return_dict:
-            return dict(logs)
-        values = [logs[k] for k in logs]
-        return values[0] if len(values) == 1 else values
-
-    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None,
-                **kwargs) -> np.ndarray:
-        """Model outputs for every input sample, as one NumPy array."""
-        data = DataHandler(x, None, None, batch_size, False, steps)
-        verbose = 1 if verbose == "auto" else verbose
-        cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose,
-                           epochs=1, steps=data.steps)
-        cbs.on_predict_begin()
-        outputs = []
-        for step, (xb, _, _) in enumerate(data.epoch()):
-            cbs.on_predict_batch_begin(step)
-            outputs.append(self.predict_on_batch(xb))
-            cbs.on_predict_batch_end(step, {"outputs": outputs[-1]})
-        cbs.on_predict_end()
-        if not outputs:
-            raise ValueError("Unexpected result of `predict_function` (Empty batch_outputs). "
-                             "Please use `Model.compile(..., run_eagerly=True)`, or "
-                             "`tf.data.experimental.assert_cardinality` to check your data.")
-        return np.concatenate(outputs)
-
-    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
-                       reset_metrics=True, return_dict=False):
-        """One gradient step on one batch; returns the loss (and metrics)."""
-        state = self._check_compiled("training/testing")
-        data = DataHandler(x, y, sample_weight, len(x), False, None, None, class_weight)
-        if reset_metrics:
-            state.reset()
-        xb, yb, swb = next(data.epoch())
-        return _format_logs(training.train_step(self, state, xb, yb, swb), return_dict)
-
-    def test_on_batch(self, x, y=None, sample_weight=None, reset_metrics=True,
-                      return_dict=False):
-        """Loss (and metrics) on one batch, without training."""
-        state = self._check_compiled("training/testing")
-        if reset_metrics:
-            state.reset()
-        xb, yb, swb = next(DataHandler(x, y, sample_weight, len(x)).epoch())
-        return _format_logs(training.test_step(self, state, xb, yb, swb), return_dict)
-
-    def predict_on_batch(self, x) -> np.ndarray:
-        """Outputs for one batch, in inference mode."""
-        with no_grad():
-            return self(np.asarray(x), training=False).numpy()
 
     # --- weights and saving ----------------------------------------------------------------
     def get_weights(self) -> list[np.ndarray]:
@@ -257,9 +289,15 @@ class Model(Layer):
             var.assign(value)
 
     def save_weights(self, filepath, overwrite=True, save_format=None, options=None) -> None:
-        """Write all weights to one HDF5 file at exactly `filepath` (atomically)."""
+        """Write all weights to one HDF5 file at exactly `filepath` (atomically), making
+        its folder first if needed, as Keras does."""
+        import os
+
         from chainrule import saving
 
+        folder = os.path.dirname(os.fspath(filepath))
+        if folder and not os.path.exists(folder):
+            os.makedirs(folder)
         saving.save_weights(self, filepath)
 
     def load_weights(self, filepath, by_name=False, skip_mismatch=False, options=None):
@@ -268,11 +306,28 @@ class Model(Layer):
 
         saving.load_weights(self, filepath, by_name=by_name, skip_mismatch=skip_mismatch)
 
-    def save(self, filepath, overwrite=True, include_optimizer=True, **kwargs) -> None:
-        """Architecture, weights and optimizer state in one HDF5 file (atomically)."""
+    def save(self, filepath, overwrite=True, include_optimizer=True, save_format=None,
+             signatures=None, options=None, save_traces=True) -> None:
+        """Save architecture, weights and compile() setup: `.keras` (Keras 3's zip), `.h5`
+        (Keras 2's HDF5), or a name without suffix (a folder, as tf.keras 2.12)."""
         from chainrule import saving
 
-        saving.save_model(self, filepath, include_optimizer=include_optimizer)
+        saving.save_model(self, filepath, include_optimizer=include_optimizer,
+                          save_format=save_format, overwrite=overwrite)
+
+
+_FUNCTIONAL_SUBCLASSES: dict = {}
+
+
+def _with_functional(cls):
+    """`cls` (a Model subclass that overrides train_step, say) built from inputs/outputs."""
+    functional = builtin_class("Functional")
+    if issubclass(cls, functional):
+        return cls
+    if cls not in _FUNCTIONAL_SUBCLASSES:
+        _FUNCTIONAL_SUBCLASSES[cls] = type(cls.__name__, (cls, functional),
+                                           {"__module__": cls.__module__})
+    return _FUNCTIONAL_SUBCLASSES[cls]
 
 
 def _default_name(model) -> str:
@@ -291,8 +346,10 @@ def _validation_handler(validation_data, batch_size, steps):
     return DataHandler(validation_data, batch_size=batch_size, steps=steps)
 
 
-def _format_logs(logs: dict, return_dict: bool):
-    if return_dict:
-        return copy.copy(logs)
-    values = list(logs.values())
-    return values[0] if len(values) == 1 else values
+def _float_logs(logs: dict) -> dict:
+    """Logs as plain floats (a custom train_step may return Tensors or NumPy scalars)."""
+    out = {}
+    for k, v in logs.items():
+        v = to_numpy(v)
+        out[k] = float(v) if np.ndim(v) == 0 else v
+    return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 from chainrule.layers.core import InputLayer
 from chainrule.layers.layer import Layer
 from chainrule.layers.registry import deserialize_layer, serialize_layer
+from chainrule.layers.symbolic import SymbolicTensor
 from chainrule.models import fusion
 from chainrule.models.model import Model
 
@@ -28,15 +29,17 @@ class Sequential(Model):
         return list(self._layers)
 
     def add(self, layer: Layer) -> None:
-        """Append a layer; an InputLayer only sets the input shape."""
+        """Append a layer; an InputLayer (or `Input(shape)`) only sets the input shape."""
+        if isinstance(layer, SymbolicTensor) and not layer.inputs:
+            layer = layer.layer                    # Sequential([Input((28, 28)), ...])
         if not isinstance(layer, Layer):
             raise TypeError(f"The added layer must be an instance of class Layer. "
                             f"Received: layer={layer!r} of type {type(layer)}.")
         if isinstance(layer, InputLayer):
             self._input_shape = layer._batch_input_shape
-        elif not self._layers and layer._batch_input_shape is not None and \
-                self._input_shape is None:             # an explicit Input wins, as in Keras
-            self._input_shape = layer._batch_input_shape
+        elif not self._layers and self._input_shape is None and \
+                _known_input_shape(layer) is not None:     # an explicit Input wins, as in Keras
+            self._input_shape = _known_input_shape(layer)
         if isinstance(layer, InputLayer):
             self.built = False
         else:
@@ -100,3 +103,12 @@ class Sequential(Model):
         if not cfg.get("trainable", True):         # True would unfreeze frozen sub-layers
             model.trainable = False
         return model
+
+
+def _known_input_shape(layer):
+    """The batch input shape a first layer declares, or that a built model was built for."""
+    if layer._batch_input_shape is not None:
+        return layer._batch_input_shape
+    if isinstance(layer, Model) and layer.built and isinstance(layer._build_shape, tuple):
+        return layer._build_shape
+    return None

@@ -14,7 +14,9 @@ bias correction depends on, is what makes training resume exactly where it stopp
 from __future__ import annotations
 
 import json
+import os
 import warnings
+import zipfile
 
 import numpy as np
 
@@ -32,7 +34,47 @@ from chainrule.saving.weights import (check_built, match_topological, read_value
 ITERATION = "iteration:0"
 
 
-def save_model(model, filepath, include_optimizer: bool = True) -> None:
+def save_model(model, filepath, include_optimizer: bool = True, save_format=None,
+               overwrite: bool = True) -> None:
+    """Write the model in the format its name says: `.keras` (Keras 3 zip), `.h5`/`.hdf5`
+    (Keras 2 HDF5), or no suffix: a folder, as tf.keras 2.12 writes a SavedModel folder
+    there, holding Keras 3's unzipped model files (see `saving_format`)."""
+    fmt = saving_format(filepath, save_format)
+    path = os.fspath(filepath)
+    if not overwrite and os.path.exists(path):
+        raise FileExistsError(f"{path!r} exists and overwrite=False: nothing was written.")
+    if fmt != "h5":
+        from chainrule.saving.keras_format import compile_config_of, save_keras
+
+        check_built(model, "save it")
+        save_keras(model, path, compile_config_of(model) if include_optimizer else None,
+                   zipped=fmt == "keras")
+        return
+    save_h5_model(model, path, include_optimizer)
+
+
+def saving_format(filepath, save_format=None) -> str:
+    """'keras', 'h5' or 'folder' for a name and tf.keras' `save_format` argument."""
+    path = os.fspath(filepath)
+    if save_format in ("h5", "keras"):
+        return save_format
+    if save_format not in (None, "tf"):
+        raise ValueError(f"Unknown save_format={save_format!r}. Expected 'keras' (a .keras "
+                         f"zip), 'h5' (Keras 2's HDF5 file) or 'tf' (a model folder).")
+    if path.endswith(".keras") and save_format is None:
+        return "keras"
+    if path.endswith((".h5", ".hdf5")) and save_format is None:
+        return "h5"
+    warnings.warn(f"{path!r} has no .keras or .h5 suffix: like tf.keras 2.12, chainrule "
+                  f"writes a folder there, but not a TensorFlow SavedModel (chainrule cannot "
+                  f"write one): the folder holds Keras 3's unzipped model files (config.json, "
+                  f"model.weights.h5, metadata.json), which chainrule's and Keras 3's "
+                  f"load_model read. Name the file 'model.keras' or 'model.h5' for one file.",
+                  UserWarning, stacklevel=4)
+    return "folder"
+
+
+def save_h5_model(model, filepath, include_optimizer: bool = True) -> None:
     """Write architecture, weights and (if compiled) training setup to one HDF5 file."""
     _check_saveable(model)
     check_built(model, "save it")
@@ -106,13 +148,18 @@ def load_model(filepath, custom_objects: dict | None = None, compile: bool = Tru
     """Rebuild a model saved by `save_model`: architecture, weights, optimizer state.
 
     Args:
-        filepath: path of the HDF5 file.
+        filepath: a `.keras` file, a model folder, or a Keras 2 HDF5 file.
         custom_objects: `{name: class or function}` for custom layers, losses, metrics.
         compile: whether to compile the model with the saved training setup and restore
             the optimizer's state, so that `fit` continues exactly where it stopped.
         safe_mode: refuse to load Lambda layers stored as marshalled bytecode (running
             them would run code from the file); pass False only for files you trust.
     """
+    path = os.fspath(filepath)
+    if os.path.isdir(path) or zipfile.is_zipfile(path):
+        from chainrule.saving.keras_format import load_keras
+
+        return load_keras(path, custom_objects=custom_objects, compile=compile)
     with open_h5_for_reading(filepath) as f:
         if "model_config" not in f.attrs:
             raise ValueError(

@@ -254,11 +254,14 @@ def test_hdf5_file_without_weights_is_rejected(tmp_path):
         _mlp(2).load_weights(tmp_path / "other.h5")
 
 
-def test_saving_to_a_directory_or_into_a_missing_directory_fails_clearly(tmp_path):
+def test_saving_to_a_directory_fails_clearly_and_a_missing_directory_is_made(tmp_path):
     with pytest.raises(IsADirectoryError, match="non-directory filepath"):
         _mlp(2).save_weights(tmp_path)
-    with pytest.raises(FileNotFoundError, match="does not exist"):
-        _mlp(2).save_weights(tmp_path / "missing" / "w.h5")
+    model, other = _mlp(2), _mlp(2)
+    model.save_weights(tmp_path / "missing" / "deeper" / "w.ckpt")   # as Keras: folders made
+    other.load_weights(tmp_path / "missing" / "deeper" / "w.ckpt")
+    for a, b in zip(model.get_weights(), other.get_weights()):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_unbuilt_model_cannot_save_or_load_weights(tmp_path):
