@@ -10,7 +10,7 @@ import numpy as np
 
 from chainrule.autodiff.graph import no_grad
 from chainrule.backend import to_numpy
-from chainrule.callbacks.base import CallbackList
+from chainrule.callbacks.callback_list import CallbackList
 from chainrule.models import training
 from chainrule.models.data_adapter import DataHandler, batch_size_of, map_structure
 
