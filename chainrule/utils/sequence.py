@@ -59,9 +59,13 @@ class PyDataset(Sequence):
 
 
 def iterate_batches(sequence, steps: int):
-    """`sequence[i % len(sequence)]` for i < steps, loaded ahead by `sequence.workers` threads."""
+    """`sequence[i % len(sequence)]` for i < steps, loaded ahead by `sequence.workers` threads.
+
+    Only a `Sequence`/`PyDataset` is loaded ahead here: other objects with a `workers`
+    attribute (the image iterators) run their own threads and must be asked in order.
+    """
     n = len(sequence)
-    workers = int(getattr(sequence, "workers", 1) or 1)
+    workers = int(getattr(sequence, "workers", 1) or 1) if isinstance(sequence, Sequence) else 1
     if workers <= 1:
         for i in range(steps):
             yield sequence[i % n]
