@@ -109,7 +109,6 @@ def test_a_region_on_another_thread_leaves_blas_alone(two_blas_threads):
 
 
 def test_single_threaded_restores_after_an_exception(two_blas_threads):
-    with pytest.raises(RuntimeError):
-        with blas.single_threaded():
-            raise RuntimeError("op failed")
+    with pytest.raises(RuntimeError), blas.single_threaded():
+        raise RuntimeError("op failed")
     assert set(blas_threads()) == {2}
