@@ -95,7 +95,11 @@ def kernels_requested() -> bool:
 
 
 def set_kernels(value: str) -> None:
-    """Pick the loops of conv, max-pool, the warp and PNG decoding: 'numba' or 'numpy'."""
+    """Pick the loops of conv, max-pool, the warp and PNG decoding: 'numba' or 'numpy'.
+
+    Compiled loops load at their first use (`chainrule.runtime.kernels`); named here, a
+    failure to load them raises instead of falling back to NumPy.
+    """
     global _KERNELS, _KERNELS_REQUESTED
     if value not in ("numba", "numpy"):
         raise ValueError(f"set_kernels expects 'numba' or 'numpy'. Received: value={value!r}")

@@ -8,6 +8,8 @@ in chunk order, so results do not depend on the thread count.
 """
 from __future__ import annotations
 
+import itertools
+
 from chainrule.runtime import buffers, kernels
 from chainrule.runtime.threads import map_chunks
 
@@ -25,7 +27,7 @@ def batch_chunks(n: int, image_bytes: int, budget: int | None = None) -> list[tu
     if count < n:
         count += count % 2
     bounds = [n * i // count for i in range(count + 1)] if n else [0]
-    return list(zip(bounds[:-1], bounds[1:]))
+    return list(itertools.pairwise(bounds))
 
 
 class Batch:

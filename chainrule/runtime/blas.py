@@ -6,9 +6,8 @@ many busy threads as cores, stealing time from each other (benchmarks/README.md,
 threads inside op threads").
 
 A BLAS thread count is process-wide, so the switch is too, and only the main thread throws
-it: OpenBLAS ignores the count set from any other thread once the main thread has set one
-(0.3.31; checked by tests/runtime/test_blas.py), so a region closed on another thread could
-not restore it. The main thread's outermost `single_threaded()` region sets every BLAS
+it: OpenBLAS ignores a count set from any other thread once the main thread has set one
+(seen with 0.3.31, NumPy's wheel), so a region closed on another thread could not restore it. The main thread's outermost `single_threaded()` region sets every BLAS
 library that `threadpoolctl` finds (OpenBLAS, MKL, BLIS, Accelerate; any OS) to one thread
 and restores the counts it found on leaving; nested regions do nothing. Regions on other
 threads (ops run by user threads) leave BLAS alone: their op threads may share the cores

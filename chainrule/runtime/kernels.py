@@ -57,7 +57,7 @@ def _import(name: str):
         module = importlib.import_module(name)
         module.warm_up()
         return module
-    except Exception as error:  # noqa: BLE001 - any failure leaves the NumPy path in place
+    except Exception as error:  # any failure to load leaves the NumPy path in place
         if config.kernels_requested():
             raise
         logging.getLogger("chainrule").warning(

@@ -25,7 +25,7 @@ def test_map_chunks_returns_results_in_chunk_order_with_one_buffer_per_thread(op
 
     chunks = batch.batch_chunks(10, 1, budget=1)
     assert threads.map_chunks(fn, chunks, lambda: buffers.append([]) or buffers[-1]) == chunks
-    assert len(buffers) == 3 and sorted(sum(buffers, [])) == list(range(10))
+    assert len(buffers) == 3 and sorted(lo for buffer in buffers for lo in buffer) == list(range(10))
 
 
 def test_batch_chunks_cover_the_batch_in_an_even_number_of_equal_chunks():
