@@ -5,10 +5,10 @@ Images are (height, width, channels) arrays, or (batch, height, width, channels)
 kernels, antialiasing), so a model trained on a tf.data pipeline sees the same pixels here.
 
 Every resize method is separable: output = rows @ image @ cols.T, where `rows` (out_h x in_h)
-and `cols` (out_w x in_w) hold the 1-D interpolation weights. Building those two small
-matrices is all that differs between methods. Two are done directly instead: nearest-neighbour
-gathers, to keep the dtype, and plain bilinear (no antialiasing) lerps neighbours in float32
-exactly as TF's kernel does, so it gives TF's bits (it is also what Keras' `smart_resize` calls). Random ops take `seed` (an int or a `numpy.random.Generator`), never global state.
+and `cols` (out_w x in_w) hold the 1-D interpolation weights. Two methods skip the matrices:
+nearest-neighbour gathers, to keep the dtype, and plain bilinear (no antialias) lerps in float32
+as TF's kernel does, giving TF's bits (what `smart_resize` calls, as Keras calls TF's). Random
+ops take `seed` (an int or a `numpy.random.Generator`), never global state.
 
 >>> image = np.arange(4, dtype=np.float32).reshape(2, 2, 1)
 >>> resize(image, (4, 4))[..., 0]

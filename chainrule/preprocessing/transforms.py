@@ -107,26 +107,25 @@ def warp(image: np.ndarray, matrix: np.ndarray, fill_mode: str = "nearest", cval
 
 def reference_warp(image: np.ndarray, matrix: np.ndarray, fill_mode: str, cval: float,
                    order: int, flip: tuple[bool, bool] = (False, False)) -> np.ndarray:
-    """`warp` the plain way: whole-image positions, folded, then sampled (`fast.warp` is the
-    same arithmetic, operation for operation, compiled).
+    """`warp` the plain way: every output pixel's source position, folded into the image, then
+    sampled (`fast.warp` is the same arithmetic, operation for operation, compiled).
 
     Positions are float64, summed in scipy's order; the lerps run in the image's float dtype.
+    The image is read as (channels, pixels) planes, so every gather and lerp runs along a long
+    row of pixels rather than over 3 channels at a time (several times faster in NumPy).
     """
     x = image if image.dtype in (np.float32, np.float64) else image.astype(np.float32)
-    height, width, _ = x.shape
+    height, width, channels = x.shape
     r = _grid(height, flip[0])[:, None]
     c = _grid(width, flip[1])[None, :]
-    rows = (r * matrix[0, 0] + c * matrix[0, 1]) + matrix[0, 2]
-    cols = (r * matrix[1, 0] + c * matrix[1, 1]) + matrix[1, 2]
-    outside = (rows < 0) | (rows > height - 1) | (cols < 0) | (cols > width - 1)
-    rows, cols = _fold(rows, height, fill_mode), _fold(cols, width, fill_mode)
-    if order == 0:  # round half up, as scipy
-        out = x[np.floor(rows + 0.5).astype(int), np.floor(cols + 0.5).astype(int)]
-    else:
-        out = _bilinear(x, rows, cols)
+    rows = ((r * matrix[0, 0] + c * matrix[0, 1]) + matrix[0, 2]).ravel()
+    cols = ((r * matrix[1, 0] + c * matrix[1, 1]) + matrix[1, 2]).ravel()
+    planes = x.transpose(2, 0, 1).reshape(channels, height * width)
+    sample = _nearest if order == 0 else _bilinear
+    out = sample(planes, _fold(rows, height, fill_mode), _fold(cols, width, fill_mode), width)
     if fill_mode == "constant":
-        out[outside] = cval
-    return out
+        out[:, (rows < 0) | (rows > height - 1) | (cols < 0) | (cols > width - 1)] = cval
+    return np.ascontiguousarray(out.T).reshape(x.shape)
 
 
 def _grid(size: int, flip: bool) -> np.ndarray:
@@ -139,29 +138,40 @@ def _grid(size: int, flip: bool) -> np.ndarray:
 def _fold(coords: np.ndarray, n: int, fill_mode: str) -> np.ndarray:
     """scipy's boundary modes for positions (see the module docstring), then a clamp into
     [0, n - 1]: 'reflect' can leave positions in (-1, 0), where scipy reads the edge twice."""
-    outside = (coords < 0) | (coords > n - 1)
-    if fill_mode == "reflect" and n > 1:
-        folded = np.mod(coords, 2 * n)
-        folded = np.where(folded >= n, 2 * n - 1 - folded, folded)
-        coords = np.where(outside, folded, coords)
-    if fill_mode == "wrap" and n > 1:
-        period = n - 1
-        below = coords + period * (np.trunc(-coords / period) + 1)
-        above = coords - period * np.trunc(coords / period)
-        coords = np.where(outside, np.where(coords < 0, below, above), coords)
+    if fill_mode in ("reflect", "wrap") and n > 1:
+        if fill_mode == "reflect":   # half-sample symmetric: period 2n, mirrored at n - 0.5
+            folded = np.mod(coords, 2 * n)
+            folded = np.where(folded >= n, 2 * n - 1 - folded, folded)
+        else:                        # scipy's legacy wrap, period n - 1, exact on each side
+            period = n - 1
+            below = coords + period * (np.trunc(-coords / period) + 1)
+            above = coords - period * np.trunc(coords / period)
+            folded = np.where(coords < 0, below, above)
+        coords = np.where((coords < 0) | (coords > n - 1), folded, coords)
     return np.clip(coords, 0, n - 1)
 
 
-def _bilinear(x: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """Four neighbours (the +1 of the last row or column is that row or column), lerped."""
-    height, width, _ = x.shape
+def _nearest(planes: np.ndarray, rows: np.ndarray, cols: np.ndarray, width: int) -> np.ndarray:
+    """Order 0: the pixel nearest each position, rounding half up as scipy does."""
+    top, left = np.floor(rows + 0.5).astype(np.intp), np.floor(cols + 0.5).astype(np.intp)
+    return planes.take(top * width + left, axis=1)
+
+
+def _bilinear(planes: np.ndarray, rows: np.ndarray, cols: np.ndarray, width: int) -> np.ndarray:
+    """Order 1: four neighbours (the +1 of the last row or column is that row or column), two
+    horizontal lerps and a vertical one."""
+    height = planes.shape[1] // width
     top, left = np.floor(rows), np.floor(cols)
-    frac_r = (rows - top).astype(x.dtype)[..., None]
-    frac_c = (cols - left).astype(x.dtype)[..., None]
-    top, left = top.astype(int), left.astype(int)
+    frac_r = (rows - top).astype(planes.dtype)
+    frac_c = (cols - left).astype(planes.dtype)
+    top, left = top.astype(np.intp), left.astype(np.intp)
     bottom, right = np.minimum(top + 1, height - 1), np.minimum(left + 1, width - 1)
-    upper = x[top, left] + (x[top, right] - x[top, left]) * frac_c
-    lower = x[bottom, left] + (x[bottom, right] - x[bottom, left]) * frac_c
+
+    def at(r: np.ndarray, c: np.ndarray) -> np.ndarray:
+        return planes.take(r * width + c, axis=1)
+
+    upper = at(top, left) + (at(top, right) - at(top, left)) * frac_c
+    lower = at(bottom, left) + (at(bottom, right) - at(bottom, left)) * frac_c
     return upper + (lower - upper) * frac_r
 
 

@@ -49,6 +49,54 @@ def test_lecture_sized_image_equals_the_reference(rng, each_kernel_path):
                                   reference_warp(x, matrix, "nearest", 0.0, 1))
 
 
+def _fold_one(coord: float, n: int, fill_mode: str) -> float:
+    """scipy's boundary rule for one position, written out."""
+    if n > 1 and (coord < 0 or coord > n - 1) and fill_mode == "reflect":
+        coord = np.mod(coord, 2 * n)
+        coord = 2 * n - 1 - coord if coord >= n else coord
+    elif n > 1 and (coord < 0 or coord > n - 1) and fill_mode == "wrap":
+        period = n - 1
+        coord = (coord + period * (np.trunc(-coord / period) + 1) if coord < 0
+                 else coord - period * np.trunc(coord / period))
+    return min(max(coord, 0.0), n - 1.0)
+
+
+def _pixel_by_pixel(x: np.ndarray, matrix: np.ndarray, fill_mode: str, cval: float,
+                    order: int) -> np.ndarray:
+    """The warp one output pixel at a time in Python: an oracle for the vectorised reference."""
+    height, width, _ = x.shape
+    out = np.empty_like(x)
+    for i in range(height):
+        for j in range(width):
+            row = (i * matrix[0, 0] + j * matrix[0, 1]) + matrix[0, 2]
+            col = (i * matrix[1, 0] + j * matrix[1, 1]) + matrix[1, 2]
+            if fill_mode == "constant" and not (0 <= row <= height - 1 and 0 <= col <= width - 1):
+                out[i, j] = cval
+                continue
+            row, col = _fold_one(row, height, fill_mode), _fold_one(col, width, fill_mode)
+            if order == 0:
+                out[i, j] = x[int(np.floor(row + 0.5)), int(np.floor(col + 0.5))]
+                continue
+            top, left = int(np.floor(row)), int(np.floor(col))
+            frac_r, frac_c = x.dtype.type(row - top), x.dtype.type(col - left)
+            bottom, right = min(top + 1, height - 1), min(left + 1, width - 1)
+            upper = x[top, left] + (x[top, right] - x[top, left]) * frac_c
+            lower = x[bottom, left] + (x[bottom, right] - x[bottom, left]) * frac_c
+            out[i, j] = upper + (lower - upper) * frac_r
+    return out
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("order", [0, 1])
+@pytest.mark.parametrize("fill_mode", transforms.FILL_MODES)
+def test_the_reference_is_the_warp_written_pixel_by_pixel(rng, fill_mode, order, dtype):
+    for shape in [(7, 5, 3), (1, 6, 1), (5, 1, 2), (6, 6, 4)]:
+        x = (rng.random(shape) * 255).astype(dtype)
+        matrix = _random_matrix(rng, *shape[:2])
+        np.testing.assert_array_equal(reference_warp(x, matrix, fill_mode, -1.5, order),
+                                      _pixel_by_pixel(x, matrix, fill_mode, -1.5, order))
+
+
 @pytest.mark.parametrize("flip", [(False, False), (True, False), (False, True), (True, True)])
 def test_the_reference_flips_as_flipping_its_output(rng, flip):
     x = rng.random((7, 5, 3)).astype(np.float32)

@@ -79,7 +79,7 @@ def _fold(coord, n, mode):  # pragma: no cover
 
     Float `%` here is NumPy's `mod` (fmod, then the divisor added when the signs differ).
     """
-    if n > 1 and (coord < 0 or coord > n - 1):
+    if mode >= REFLECT and n > 1 and (coord < 0 or coord > n - 1):  # 'nearest': one test
         if mode == REFLECT:
             coord = coord % (2 * n)
             if coord >= n:
