@@ -102,3 +102,11 @@ def test_none_gradients_are_skipped_and_frozen_weights_get_no_slots():
     opt.apply_gradients([(np.ones(2, np.float32), w), (None, frozen)])
     assert id(w) in opt.slots and id(frozen) not in opt.slots
     assert opt.iterations == 1
+
+
+def test_tensor_gradients_are_accepted():
+    from chainrule import Tensor
+
+    w = Variable(np.ones(2, np.float32), name="w")
+    SGD(learning_rate=0.5).apply_gradients([(Tensor(np.ones(2, np.float32)), w)])
+    np.testing.assert_array_equal(w.numpy(), 0.5)
