@@ -129,3 +129,12 @@ def test_reduce_lr_on_plateau_drives_the_float32_rate_as_in_keras(capsys):
     model.fit(x, y, epochs=2, verbose=0, callbacks=[callback], shuffle=False)
     assert "reducing learning rate to 0.00010000000474974513." in capsys.readouterr().out
     assert model.optimizer.learning_rate.numpy() == np.float32(float(np.float32(0.001)) * 0.1)
+
+
+@pytest.mark.parametrize("module", ["chainrule.optimizers", "chainrule.optimizers.legacy",
+                                    "chainrule.optimizers.schedules",
+                                    "chainrule.optimizers.experimental"])
+def test_star_import_gives_exactly_all(module):
+    namespace = {}
+    exec(f"from {module} import *", namespace)                                # noqa: S102
+    assert set(namespace) - {"__builtins__"} == set(__import__(module, fromlist=["x"]).__all__)
