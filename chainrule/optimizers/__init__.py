@@ -5,12 +5,13 @@
 which never reach the optimizer, never get slots. The step they share (schedules, clipping,
 weight decay, moving averages) is in base.py; the update rules are grouped by family:
 sgd.py (SGD, Lion), adam.py (Adam, AdamW, Adamax, Nadam), adaptive.py (RMSprop, Adagrad,
-Adadelta, Ftrl). `optimizers.legacy` holds Keras 2's classes with `decay=`, and
-`optimizers.schedules` the learning-rate schedules.
+Adadelta, Ftrl). `optimizers.legacy` holds Keras 2's classes with `decay=`,
+`optimizers.schedules` the learning-rate schedules, and `optimizers.experimental` the new
+classes under their tf.keras 2.9-2.10 names.
 """
 from __future__ import annotations
 
-from chainrule.optimizers import legacy, schedules
+from chainrule.optimizers import experimental, legacy, schedules
 from chainrule.optimizers.adam import Adam, Adamax, AdamW, Nadam
 from chainrule.optimizers.adaptive import Adadelta, Adagrad, Ftrl, RMSprop
 from chainrule.optimizers.base import Optimizer, ScalarVariable
@@ -57,5 +58,5 @@ def deserialize(config: dict, custom_objects: dict | None = None) -> Optimizer:
 
 
 __all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "Ftrl", "Lion", "Nadam",
-           "Optimizer", "RMSprop", "ScalarVariable", "deserialize", "get", "legacy",
-           "schedules", "serialize"]
+           "Optimizer", "RMSprop", "ScalarVariable", "deserialize", "experimental", "get",
+           "legacy", "schedules", "serialize"]

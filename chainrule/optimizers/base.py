@@ -20,7 +20,7 @@ import re
 
 import numpy as np
 
-from chainrule.backend import get_array_module
+from chainrule.backend import get_array_module, unwrap
 from chainrule.optimizers.schedules import LearningRateSchedule
 from chainrule.optimizers.schedules import deserialize as deserialize_schedule
 from chainrule.optimizers.schedules import serialize as serialize_schedule
@@ -175,10 +175,11 @@ class Optimizer:
 
     # --- the step ----------------------------------------------------------------------------
     def apply_gradients(self, grads_and_vars) -> None:
-        """One step (see the module docstring); None gradients are skipped."""
+        """One step (see the module docstring); gradients may be arrays or Tensors, and None
+        gradients are skipped."""
         if isinstance(self._learning_rate, LearningRateSchedule):
             self._current_learning_rate.assign(self._learning_rate(self.iterations))
-        pairs = [(g, v) for g, v in grads_and_vars if g is not None]
+        pairs = [(unwrap(g), v) for g, v in grads_and_vars if g is not None]  # Tensors too
         if not pairs:
             return
         variables = [v for _, v in pairs]

@@ -150,3 +150,6 @@ class Ftrl(LegacyOptimizer, adaptive.Ftrl):
 
 CLASSES = {cls.__name__: cls for cls in (SGD, Adam, Adamax, Nadam, RMSprop, Adagrad,
                                          Adadelta, Ftrl)}
+
+__all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "Adamax", "Ftrl", "LegacyOptimizer", "Nadam",
+           "RMSprop"]

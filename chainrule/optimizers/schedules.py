@@ -215,3 +215,8 @@ def deserialize(config: dict, custom_objects: dict | None = None) -> LearningRat
                          f"passing it in `custom_objects` (or a `custom_object_scope`). "
                          f"Known schedules: {sorted(_BUILTIN)}.")
     return cls.from_config(config["config"])
+
+
+__all__ = ["CosineDecay", "CosineDecayRestarts", "ExponentialDecay", "InverseTimeDecay",
+           "LearningRateSchedule", "PiecewiseConstantDecay", "PolynomialDecay", "deserialize",
+           "serialize"]

@@ -102,3 +102,39 @@ def test_none_gradients_are_skipped_and_frozen_weights_get_no_slots():
     opt.apply_gradients([(np.ones(2, np.float32), w), (None, frozen)])
     assert id(w) in opt.slots and id(frozen) not in opt.slots
     assert opt.iterations == 1
+
+
+def test_tensor_gradients_are_accepted():
+    from chainrule import Tensor
+
+    w = Variable(np.ones(2, np.float32), name="w")
+    SGD(learning_rate=0.5).apply_gradients([(Tensor(np.ones(2, np.float32)), w)])
+    np.testing.assert_array_equal(w.numpy(), 0.5)
+
+
+def test_experimental_names_are_the_new_classes():
+    assert optimizers.experimental.AdamW is optimizers.AdamW
+    assert optimizers.experimental.SGD is optimizers.SGD
+
+
+def test_reduce_lr_on_plateau_drives_the_float32_rate_as_in_keras(capsys):
+    from chainrule.callbacks import ReduceLROnPlateau
+    from chainrule.layers import Dense
+    from chainrule.models import Sequential
+
+    model = Sequential([Dense(1, input_shape=(2,))])
+    model.compile(Adam(learning_rate=0.001), "mse")
+    callback = ReduceLROnPlateau(monitor="loss", patience=0, verbose=1)
+    x, y = np.zeros((4, 2), np.float32), np.zeros((4, 1), np.float32)   # the loss stays 0
+    model.fit(x, y, epochs=2, verbose=0, callbacks=[callback], shuffle=False)
+    assert "reducing learning rate to 0.00010000000474974513." in capsys.readouterr().out
+    assert model.optimizer.learning_rate.numpy() == np.float32(float(np.float32(0.001)) * 0.1)
+
+
+@pytest.mark.parametrize("module", ["chainrule.optimizers", "chainrule.optimizers.legacy",
+                                    "chainrule.optimizers.schedules",
+                                    "chainrule.optimizers.experimental"])
+def test_star_import_gives_exactly_all(module):
+    namespace = {}
+    exec(f"from {module} import *", namespace)                                # noqa: S102
+    assert set(namespace) - {"__builtins__"} == set(__import__(module, fromlist=["x"]).__all__)
