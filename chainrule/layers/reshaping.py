@@ -140,9 +140,7 @@ class Cropping2D(Layer):
                                  f"cropping={self.cropping}")
 
     def call(self, inputs, training=False):
-        (t, b), (left, r) = self.cropping
-        h, w = inputs.shape[1:3]
-        return ops.getitem(inputs, (slice(None), slice(t, h - b), slice(left, w - r)))
+        return ops.crop(inputs, ((0, 0), *self.cropping))
 
     def compute_output_shape(self, input_shape):
         n, h, w, c = input_shape
