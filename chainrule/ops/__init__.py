@@ -2,7 +2,7 @@
 
 Find an op's forward and backward in the module named after what it does:
 arithmetic, reduction, shape, linalg, activation, special, loss, conv, conv_transpose,
-cropping, pool, upsampling, regularization.
+cropping, pool, upsampling, regularization, layer_norm.
 """
 from chainrule.ops.activation import (elu, leaky_relu, log_softmax, relu, sigmoid, softmax,
                                       softplus, tanh)
@@ -12,6 +12,7 @@ from chainrule.ops.conv import conv2d, conv_output_length, same_padding
 from chainrule.ops.conv_transpose import conv2d_transpose, deconv_output_length
 from chainrule.ops.cropping import crop
 from chainrule.ops.depthwise import depthwise_conv2d
+from chainrule.ops.layer_norm import normalize
 from chainrule.ops.linalg import matmul
 from chainrule.ops.loss import (sigmoid_cross_entropy, softmax_cross_entropy,
                                 sparse_softmax_cross_entropy)
@@ -30,4 +31,5 @@ __all__ = ["abs", "add", "avg_pool2d", "batch_norm", "cast", "clip", "concat", "
            "sigmoid_cross_entropy", "softmax", "softmax_cross_entropy", "softplus",
            "sparse_softmax_cross_entropy", "sqrt", "square", "stack", "sub", "sum", "tanh",
            "transpose"]
-__all__ += ["conv2d_transpose", "crop", "deconv_output_length", "erf", "upsampling2d"]
+__all__ += ["conv2d_transpose", "crop", "deconv_output_length", "erf", "normalize",
+            "upsampling2d"]
