@@ -73,6 +73,7 @@ class ZeroPadding2D(Layer):
 
     def __init__(self, padding=(1, 1), data_format=None, **kwargs):
         super().__init__(**kwargs)
+        check_channels_last(data_format, "ZeroPadding2D")
         if isinstance(padding, int):
             padding = ((padding, padding), (padding, padding))
         elif all(isinstance(p, int) for p in padding):

@@ -130,7 +130,8 @@ def test_repeat_vector_and_gradient(rng):
 
 
 @pytest.mark.parametrize("make", [lambda: layers.Cropping2D(1, data_format="channels_first"),
-                                  lambda: layers.UpSampling2D(data_format="channels_first")])
+                                  lambda: layers.UpSampling2D(data_format="channels_first"),
+                                  lambda: layers.ZeroPadding2D(data_format="channels_first")])
 def test_channels_first_is_refused_not_misread(make):
     with pytest.raises(ValueError, match="supports data_format='channels_last' only"):
         make()
