@@ -16,6 +16,9 @@ import types
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import numpy as np
+
+from chainrule.autodiff.graph import no_grad
 from chainrule.layers.layer import Layer
 
 _SAFE_MODE: contextvars.ContextVar[bool] = contextvars.ContextVar("safe_mode", default=True)
@@ -65,9 +68,6 @@ class Lambda(Layer):
 
     def _probe_shape(self, input_shape):
         """Run the function on a zero batch of 1 to see the output's shape."""
-        import numpy as np
-
-        from chainrule.autodiff.graph import no_grad
         shapes = input_shape if isinstance(input_shape, list) else [input_shape]
         zeros = [np.zeros((1, *(1 if d is None else d for d in s[1:])), self.dtype)
                  for s in shapes]

@@ -120,10 +120,7 @@ class LayerNormalization(Layer):
         self._broadcast = tuple(input_shape[a] if a in axes else 1 for a in range(rank))
 
     def call(self, inputs, training=False):
-        axes = tuple(self.axis)
-        centred = inputs - ops.mean(inputs, axis=axes, keepdims=True)
-        variance = ops.mean(centred * centred, axis=axes, keepdims=True)
-        y = centred / ops.sqrt(variance + self.epsilon)
+        y = ops.normalize(inputs, tuple(self.axis), self.epsilon)
         if self.gamma is not None:
             y = y * ops.reshape(self.gamma, self._broadcast)
         if self.beta is not None:

@@ -10,6 +10,13 @@ from chainrule.layers.input_spec import InputSpec
 from chainrule.layers.layer import Layer
 
 
+def check_channels_last(data_format, layer: str) -> None:
+    """chainrule's images are NHWC: refuse 'channels_first' rather than misread it."""
+    if data_format not in (None, "channels_last"):
+        raise ValueError(f"{layer} supports data_format='channels_last' only. "
+                         f"Received: data_format={data_format!r}")
+
+
 class Flatten(Layer):
     """(batch, d1, d2, ...) -> (batch, d1*d2*...), row-major as Keras (channels last).
 
@@ -19,9 +26,7 @@ class Flatten(Layer):
 
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
-        if data_format not in (None, "channels_last"):
-            raise ValueError("Flatten supports data_format='channels_last' only. "
-                             f"Received: data_format={data_format!r}")
+        check_channels_last(data_format, "Flatten")
         self.input_spec = InputSpec(min_ndim=1)
 
     def call(self, inputs, training=False):
@@ -68,6 +73,7 @@ class ZeroPadding2D(Layer):
 
     def __init__(self, padding=(1, 1), data_format=None, **kwargs):
         super().__init__(**kwargs)
+        check_channels_last(data_format, "ZeroPadding2D")
         if isinstance(padding, int):
             padding = ((padding, padding), (padding, padding))
         elif all(isinstance(p, int) for p in padding):
@@ -123,6 +129,7 @@ class Cropping2D(Layer):
 
     def __init__(self, cropping=((0, 0), (0, 0)), data_format=None, **kwargs):
         super().__init__(**kwargs)
+        check_channels_last(data_format, "Cropping2D")
         if isinstance(cropping, int):
             cropping = ((cropping, cropping), (cropping, cropping))
         if not isinstance(cropping, tuple | list) or len(cropping) != 2:
@@ -140,9 +147,7 @@ class Cropping2D(Layer):
                                  f"cropping={self.cropping}")
 
     def call(self, inputs, training=False):
-        (t, b), (left, r) = self.cropping
-        h, w = inputs.shape[1:3]
-        return ops.getitem(inputs, (slice(None), slice(t, h - b), slice(left, w - r)))
+        return ops.crop(inputs, ((0, 0), *self.cropping))
 
     def compute_output_shape(self, input_shape):
         n, h, w, c = input_shape
@@ -164,6 +169,7 @@ class UpSampling2D(Layer):
 
     def __init__(self, size=(2, 2), data_format=None, interpolation="nearest", **kwargs):
         super().__init__(**kwargs)
+        check_channels_last(data_format, "UpSampling2D")
         if interpolation not in ("nearest", "bilinear"):
             raise ValueError(f"UpSampling2D supports interpolation 'nearest' and 'bilinear'. "
                              f"Received: interpolation={interpolation!r}")

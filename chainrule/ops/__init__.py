@@ -2,8 +2,8 @@
 
 Find an op's forward and backward in the module named after what it does:
 arithmetic, reduction, shape, selection, linalg, activation, special, loss, conv,
-conv_transpose, depthwise, pool, upsampling, normalization, dropout. Window geometry is in
-windows.py, the im2col copies around conv in im2col.py.
+conv_transpose, cropping, depthwise, pool, upsampling, normalization, layer_norm, dropout.
+Window geometry is in windows.py, the im2col copies around conv in im2col.py.
 """
 from chainrule.ops.activation import (elu, leaky_relu, log_softmax, relu, sigmoid, softmax,
                                       softplus, tanh)
@@ -11,8 +11,10 @@ from chainrule.ops.arithmetic import (abs, add, clip, div, exp, log, maximum, mu
                                       sqrt, square, sub)
 from chainrule.ops.conv import conv2d, conv_output_length, same_padding
 from chainrule.ops.conv_transpose import conv2d_transpose, deconv_output_length
+from chainrule.ops.cropping import crop
 from chainrule.ops.depthwise import depthwise_conv2d
 from chainrule.ops.dropout import dropout
+from chainrule.ops.layer_norm import normalize
 from chainrule.ops.linalg import matmul
 from chainrule.ops.loss import (sigmoid_cross_entropy, softmax_cross_entropy,
                                 sparse_softmax_cross_entropy)
@@ -31,4 +33,5 @@ __all__ = ["abs", "add", "avg_pool2d", "batch_norm", "cast", "clip", "concat", "
            "sigmoid_cross_entropy", "softmax", "softmax_cross_entropy", "softplus",
            "sparse_softmax_cross_entropy", "sqrt", "square", "stack", "sub", "sum", "tanh",
            "transpose"]
-__all__ += ["conv2d_transpose", "deconv_output_length", "erf", "upsampling2d"]
+__all__ += ["conv2d_transpose", "crop", "deconv_output_length", "erf", "normalize",
+            "upsampling2d"]

@@ -127,3 +127,11 @@ def test_repeat_vector_and_gradient(rng):
         layers.RepeatVector(3)(np.zeros((1, 5, 2), np.float32))
     with pytest.raises(TypeError, match="Expected an integer value for `n`"):
         layers.RepeatVector(2.0)
+
+
+@pytest.mark.parametrize("make", [lambda: layers.Cropping2D(1, data_format="channels_first"),
+                                  lambda: layers.UpSampling2D(data_format="channels_first"),
+                                  lambda: layers.ZeroPadding2D(data_format="channels_first")])
+def test_channels_first_is_refused_not_misread(make):
+    with pytest.raises(ValueError, match="supports data_format='channels_last' only"):
+        make()
