@@ -189,7 +189,7 @@ def _to_array(data, dtype=None):
     if dtype is not None:
         return xp.asarray(data, dtype=dtype)
     if isinstance(data, xp.ndarray) and data.dtype.kind == "f":
-        return data
+        return xp.asarray(data)          # the same array; a subclass (TensorValue) as a plain one
     if isinstance(data, np.generic) and data.dtype.kind == "f":  # e.g. a float64 .sum() result
         return xp.asarray(data)
     return xp.asarray(data, dtype=config.floatx())

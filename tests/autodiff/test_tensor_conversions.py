@@ -19,3 +19,13 @@ def test_conversions_of_bad_values_say_why():
         float(Tensor(np.ones(3)))
     with pytest.raises(TypeError, match="Only integer tensors"):
         ["a"][Tensor(np.array(0.0))]
+
+
+def test_a_dataset_element_becomes_a_plain_array_inside_a_tensor():
+    from chainrule.data.element import TensorValue
+
+    value = TensorValue.wrap(np.ones((2, 2), np.float32))
+    t = Tensor(value)
+    assert type(t.data) is np.ndarray and np.shares_memory(t.data, value)
+    plain = np.ones(3, np.float32)
+    assert Tensor(plain).data is plain
