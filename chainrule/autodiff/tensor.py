@@ -159,14 +159,14 @@ class Tensor:
     def __getitem__(self, index):
         return _ops().getitem(self, index)
 
-    def sum(self, axis=None, keepdims: bool = False):
-        return _ops().sum(self, axis=axis, keepdims=keepdims)
+    def sum(self, axis=None, keepdims: bool = False, dtype=None, out=None):
+        return _ops().sum(_plain(self, dtype, out), axis=axis, keepdims=keepdims)
 
-    def mean(self, axis=None, keepdims: bool = False):
-        return _ops().mean(self, axis=axis, keepdims=keepdims)
+    def mean(self, axis=None, keepdims: bool = False, dtype=None, out=None):
+        return _ops().mean(_plain(self, dtype, out), axis=axis, keepdims=keepdims)
 
-    def max(self, axis=None, keepdims: bool = False):
-        return _ops().max(self, axis=axis, keepdims=keepdims)
+    def max(self, axis=None, keepdims: bool = False, dtype=None, out=None):
+        return _ops().max(_plain(self, dtype, out), axis=axis, keepdims=keepdims)
 
     def reshape(self, *shape):
         shape = shape[0] if len(shape) == 1 and isinstance(shape[0], tuple | list) else shape
@@ -179,6 +179,13 @@ class Tensor:
     @property
     def T(self):
         return _ops().transpose(self, None)
+
+
+def _plain(t: Tensor, dtype, out) -> Tensor:
+    """np.sum(t), np.mean(t), np.max(t) call t.sum(axis=..., dtype=None, out=None): fine."""
+    if dtype is not None or out is not None:
+        raise TypeError("Tensor reductions take no `dtype` or `out`; cast the result instead.")
+    return t
 
 
 def _to_array(data, dtype=None):

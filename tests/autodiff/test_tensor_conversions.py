@@ -29,3 +29,11 @@ def test_a_dataset_element_becomes_a_plain_array_inside_a_tensor():
     assert type(t.data) is np.ndarray and np.shares_memory(t.data, value)
     plain = np.ones(3, np.float32)
     assert Tensor(plain).data is plain
+
+
+def test_numpy_reductions_of_a_tensor_give_tensors():
+    t = Tensor(np.array([1.0, 5.0, 2.0]))
+    assert float(np.max(t)) == 5.0 and float(np.sum(t)) == 8.0
+    assert f"{100 * np.mean(t):.1f}" == "266.7"
+    with pytest.raises(TypeError, match="no `dtype` or `out`"):
+        np.sum(t, dtype=np.float32)
