@@ -25,7 +25,6 @@ from chainrule.data.structure import to_leaf
 from chainrule.layers.layer import Layer
 from chainrule.layers.symbolic import SymbolicTensor
 
-
 FUNCTIONS: dict = {}    # Keras-style name ('tf.expand_dims') -> the function on Tensors
 
 

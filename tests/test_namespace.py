@@ -1,4 +1,5 @@
-"""`import chainrule as keras` works as `from tensorflow import keras` for the names programs use."""
+"""`import chainrule as keras` works as `from tensorflow import keras` for the names programs use.
+"""
 import importlib
 
 import pytest

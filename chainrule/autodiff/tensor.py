@@ -72,7 +72,8 @@ class Tensor:
         return int(self._one_value())
 
     def __format__(self, spec: str) -> str:
-        return format(self._one_value(), spec) if spec and self.size == 1 else super().__format__(spec)
+        one = spec and self.size == 1
+        return format(self._one_value(), spec) if one else super().__format__(spec)
 
     def __repr__(self) -> str:
         grad = ", requires_grad=True" if self.requires_grad else ""

@@ -87,7 +87,7 @@ def _builtin_classes() -> dict:
              if isinstance(obj, type) and issubclass(obj, Layer)}
     found.update(Sequential=models.Sequential, Functional=models.Functional,
                  Model=models.Functional)           # older Keras files call it "Model"
-    from chainrule.dispatch import TFOpLambda      # tf.* functions inside functional models
+    from chainrule.dispatch import TFOpLambda  # tf.* functions inside functional models
 
     found["TFOpLambda"] = TFOpLambda
     return found
