@@ -59,9 +59,14 @@ class PyDataset(Sequence):
 
 
 def iterate_batches(sequence, steps: int):
-    """`sequence[i % len(sequence)]` for i < steps, loaded ahead by `sequence.workers` threads."""
+    """`sequence[i % len(sequence)]` for i < steps, loaded ahead by `sequence.workers` threads.
+
+    Only a `Sequence`/`PyDataset` is read from several threads; anything else that looks like
+    one (flow_from_directory's iterators, which have their own decoding threads) is read in order
+    from this thread.
+    """
     n = len(sequence)
-    workers = int(getattr(sequence, "workers", 1) or 1)
+    workers = int(sequence.workers or 1) if isinstance(sequence, Sequence) else 1
     if workers <= 1:
         for i in range(steps):
             yield sequence[i % n]
