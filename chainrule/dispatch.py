@@ -25,7 +25,6 @@ from chainrule.data.structure import to_leaf
 from chainrule.layers.layer import Layer
 from chainrule.layers.symbolic import SymbolicTensor
 
-
 FUNCTIONS: dict = {}    # Keras-style name ('tf.expand_dims') -> the function on Tensors
 
 
@@ -74,7 +73,7 @@ def tensor_function(name: str, inputs: int = 1, keeps_dtype: bool = True):
 
 def _keep_int(out, tensors):
     """Ops compute in float; integer inputs (and no gradient) get an integer result back."""
-    kinds = [np.asarray(t.data if isinstance(t, Tensor) else to_leaf(t)).dtype for t in tensors]
+    kinds = [t.dtype if isinstance(t, Tensor) else np.asarray(to_leaf(t)).dtype for t in tensors]
     if not isinstance(out, Tensor) or out.requires_grad or not kinds or out.dtype.kind != "f":
         return out
     if all(k.kind in "iub" for k in kinds):

@@ -1,4 +1,5 @@
-"""`import chainrule as keras` works as `from tensorflow import keras` for the names programs use."""
+"""`import chainrule as keras` works as `from tensorflow import keras` for the names programs use.
+"""
 import importlib
 
 import pytest
@@ -40,3 +41,14 @@ def test_regularizers_and_constraints_are_usable():
     np.testing.assert_allclose(constraints.MaxNorm(2, axis=1)(w), [[1.2, -1.6]], rtol=1e-6)
     with pytest.raises(ValueError, match="Could not interpret regularizer"):
         regularizers.get("l3")
+
+
+def test_utils_names_are_the_preprocessing_functions():
+    from chainrule.preprocessing import image_io
+
+    for name in ("load_img", "img_to_array", "array_to_img", "save_img"):
+        assert getattr(chainrule.utils, name) is getattr(image_io, name)
+        assert getattr(chainrule.preprocessing.image, name) is getattr(image_io, name)
+    for name in ("to_categorical", "normalize", "get_file", "set_random_seed", "Sequence",
+                 "PyDataset", "plot_model", "image_dataset_from_directory"):
+        assert callable(getattr(chainrule.utils, name))

@@ -1,14 +1,9 @@
 """`GradientTape`: TensorFlow's way of asking for gradients, over chainrule's recorded graph.
 
-chainrule records every op whose inputs need a gradient, tape or no tape, so the tape only has to
-say *which* tensors count as watched and then walk the graph back from the target. It never
-touches `.grad`: gradients come back as arrays in a list, as TF returns them, and a model's
-weights keep whatever `.grad` they had.
-
-    with GradientTape() as tape:
-        loss = loss_fn(y, model(x, training=True))
-    grads = tape.gradient(loss, model.trainable_variables)
-    optimizer.apply_gradients(zip(grads, model.trainable_variables))
+chainrule records every op whose inputs need a gradient, tape or no tape, so the tape only says
+which tensors count as watched and walks the graph back from the target. It never touches
+`.grad`: gradients come back as arrays, as TF returns them, for
+`optimizer.apply_gradients(zip(grads, model.trainable_weights))`.
 """
 from __future__ import annotations
 

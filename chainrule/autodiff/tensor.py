@@ -72,7 +72,8 @@ class Tensor:
         return int(self._one_value())
 
     def __format__(self, spec: str) -> str:
-        return format(self._one_value(), spec) if spec and self.size == 1 else super().__format__(spec)
+        one = spec and self.size == 1
+        return format(self._one_value(), spec) if one else super().__format__(spec)
 
     def __repr__(self) -> str:
         grad = ", requires_grad=True" if self.requires_grad else ""
@@ -159,14 +160,14 @@ class Tensor:
     def __getitem__(self, index):
         return _ops().getitem(self, index)
 
-    def sum(self, axis=None, keepdims: bool = False):
-        return _ops().sum(self, axis=axis, keepdims=keepdims)
+    def sum(self, axis=None, keepdims: bool = False, dtype=None, out=None):
+        return _ops().sum(_plain(self, dtype, out), axis=axis, keepdims=keepdims)
 
-    def mean(self, axis=None, keepdims: bool = False):
-        return _ops().mean(self, axis=axis, keepdims=keepdims)
+    def mean(self, axis=None, keepdims: bool = False, dtype=None, out=None):
+        return _ops().mean(_plain(self, dtype, out), axis=axis, keepdims=keepdims)
 
-    def max(self, axis=None, keepdims: bool = False):
-        return _ops().max(self, axis=axis, keepdims=keepdims)
+    def max(self, axis=None, keepdims: bool = False, dtype=None, out=None):
+        return _ops().max(_plain(self, dtype, out), axis=axis, keepdims=keepdims)
 
     def reshape(self, *shape):
         shape = shape[0] if len(shape) == 1 and isinstance(shape[0], tuple | list) else shape
@@ -181,6 +182,13 @@ class Tensor:
         return _ops().transpose(self, None)
 
 
+def _plain(t: Tensor, dtype, out) -> Tensor:
+    """np.sum(t), np.mean(t), np.max(t) call t.sum(axis=..., dtype=None, out=None): fine."""
+    if dtype is not None or out is not None:
+        raise TypeError("Tensor reductions take no `dtype` or `out`; cast the result instead.")
+    return t
+
+
 def _to_array(data, dtype=None):
     """The array behind `data`: floats (arrays or NumPy scalars) keep their dtype, else floatx."""
     if isinstance(data, Tensor):
@@ -189,7 +197,7 @@ def _to_array(data, dtype=None):
     if dtype is not None:
         return xp.asarray(data, dtype=dtype)
     if isinstance(data, xp.ndarray) and data.dtype.kind == "f":
-        return data
+        return xp.asarray(data)          # the same array; a subclass (TensorValue) as a plain one
     if isinstance(data, np.generic) and data.dtype.kind == "f":  # e.g. a float64 .sum() result
         return xp.asarray(data)
     return xp.asarray(data, dtype=config.floatx())

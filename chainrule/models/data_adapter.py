@@ -71,14 +71,16 @@ class DataHandler:
         shuffle: reshuffle arrays each epoch (with `rng`).
         steps: batches per epoch (required for endless iterables).
         rng: Generator for shuffling.
+        workers: threads loading a `utils.Sequence`'s batches ahead (None: its own setting).
     """
 
     def __init__(self, x, y=None, sample_weight=None, batch_size=None, shuffle=False,
-                 steps=None, rng=None, class_weight=None):
+                 steps=None, rng=None, class_weight=None, workers=None):
         self.kind = "sequence" if _is_sequence(x) else "iterable" if _is_iterable_data(
             x) else "arrays"
         self.batch_size = batch_size or 32
         self.shuffle, self.rng, self.class_weight = shuffle, rng, class_weight
+        self.workers = workers                     # threads loading a Sequence's batches
         self.x, self.y, self.sample_weight = x, y, sample_weight
         self._iterator = None
         if self.kind == "arrays":
@@ -114,7 +116,7 @@ class DataHandler:
                             for a in (self.x, self.y, self.sample_weight))
         elif self.kind == "sequence":         # threads load ahead when x.workers > 1
             yield from iterate_batches(self.x, self.steps if self.steps is not None else len(
-                self.x))
+                self.x), self.workers)
             self.x.on_epoch_end()
         else:
             yield from self._iterable_epoch()

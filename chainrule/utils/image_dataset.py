@@ -11,9 +11,9 @@ validates on the same images for the same seed:
 
 Images are decoded as `flow_from_directory` decodes them (`preprocessing.image_io.load_array`,
 fast for PNGs) and resized with `chainrule.image.resize` (TF's resize, bilinear by default), as
-float32 (uint8 with 'nearest', as tf.image.resize gives). A file that cannot be decoded is skipped with a warning, so its batch is one image
-short, as with `flow_from_directory`. Each epoch reshuffles the training order (a buffer of
-`batch_size * 8`, seeded), as Keras does.
+float32 (uint8 with 'nearest', as tf.image.resize gives). A file that cannot be decoded is
+skipped with a warning, so its batch is one image short, as with `flow_from_directory`. Each
+epoch reshuffles the order (a buffer of `batch_size * 8`, seeded), as Keras does.
 """
 from __future__ import annotations
 
@@ -68,10 +68,19 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
     options = dict(label_mode=label_mode, num_classes=len(class_names), color_mode=color_mode,
                    image_size=image_size, interpolation=interpolation,
                    crop=crop_to_aspect_ratio, batch_size=batch_size, seed=seed)
+    return _build(directory, paths, label_list, class_names, validation_split, subset, shuffle,
+                  options)
+
+
+def _build(directory, paths, label_list, class_names, validation_split, subset, shuffle,
+           options: dict):
+    """The dataset of `subset`, or [training, validation] for "both"."""
+    both = subset == "both"
+    # each epoch reshuffles, except the validation half of subset="both" (as Keras)
     datasets = [_subset(directory, paths, label_list, class_names, validation_split, name,
-                        shuffle and name != "validation", subset == "both", options)
-                for name in (["training", "validation"] if subset == "both" else [subset])]
-    return datasets if subset == "both" else datasets[0]
+                        shuffle and not (both and name == "validation"), both, options)
+                for name in (["training", "validation"] if both else [subset])]
+    return datasets if both else datasets[0]
 
 
 def _subset(directory, paths, label_list, class_names, validation_split, name, shuffle,

@@ -8,6 +8,7 @@ def to_categorical(y, num_classes: int | None = None, dtype="float32") -> np.nda
     """Class indices -> one-hot rows, as keras.utils.to_categorical.
 
     A trailing axis of length 1 is dropped first, so (n, 1) CIFAR labels give (n, num_classes).
+    A label outside [0, num_classes) is an error (Keras silently turns -1 into the last class).
 
     >>> to_categorical([0, 2, 1], 3).tolist()
     [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, 1.0, 0.0]]

@@ -58,14 +58,18 @@ class PyDataset(Sequence):
         return len(self)
 
 
-def iterate_batches(sequence, steps: int):
-    """`sequence[i % len(sequence)]` for i < steps, loaded ahead by `sequence.workers` threads.
+def iterate_batches(sequence, steps: int, workers: int | None = None):
+    """`sequence[i % len(sequence)]` for i < steps, loaded ahead by `workers` threads (default:
+    `sequence.workers`; `fit(workers=...)` of Keras 2 passes its own).
 
-    Only a `Sequence`/`PyDataset` is loaded ahead here: other objects with a `workers`
-    attribute (the image iterators) run their own threads and must be asked in order.
+    Only a `Sequence`/`PyDataset` is read from several threads; anything else that looks like
+    one (flow_from_directory's iterators, which have their own decoding threads) is read in order
+    from this thread.
     """
     n = len(sequence)
-    workers = int(getattr(sequence, "workers", 1) or 1) if isinstance(sequence, Sequence) else 1
+    if not isinstance(sequence, Sequence):
+        workers = 1
+    workers = int((sequence.workers if workers is None else workers) or 1)
     if workers <= 1:
         for i in range(steps):
             yield sequence[i % n]

@@ -19,3 +19,21 @@ def test_conversions_of_bad_values_say_why():
         float(Tensor(np.ones(3)))
     with pytest.raises(TypeError, match="Only integer tensors"):
         ["a"][Tensor(np.array(0.0))]
+
+
+def test_a_dataset_element_becomes_a_plain_array_inside_a_tensor():
+    from chainrule.data.element import TensorValue
+
+    value = TensorValue.wrap(np.ones((2, 2), np.float32))
+    t = Tensor(value)
+    assert type(t.data) is np.ndarray and np.shares_memory(t.data, value)
+    plain = np.ones(3, np.float32)
+    assert Tensor(plain).data is plain
+
+
+def test_numpy_reductions_of_a_tensor_give_tensors():
+    t = Tensor(np.array([1.0, 5.0, 2.0]))
+    assert float(np.max(t)) == 5.0 and float(np.sum(t)) == 8.0
+    assert f"{100 * np.mean(t):.1f}" == "266.7"
+    with pytest.raises(TypeError, match="no `dtype` or `out`"):
+        np.sum(t, dtype=np.float32)

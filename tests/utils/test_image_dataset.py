@@ -44,6 +44,9 @@ def test_one_subset_at_a_time_gives_the_same_split(tree, capsys):
                                        **SPLITS["s123_30"])
     assert capsys.readouterr().out.splitlines()[-1] == ref("idd/s123_30/message")[-1]
     assert relative(val, tree) == ref("idd/s123_30/validation/files")
+    epochs = [np.concatenate([y for _, y in val]).tolist() for _ in range(3)]
+    assert sorted(epochs[0]) == sorted(ref("idd/s123_30/validation/labels").tolist())
+    assert len({tuple(e) for e in epochs}) > 1     # alone, it is reshuffled each epoch (Keras)
 
 
 @pytest.mark.parametrize("case, args", [

@@ -65,3 +65,34 @@ def test_a_keras2_sequence_subclass_works_too():
     assert model.evaluate(Seq(), verbose=0) >= 0
     with pytest.raises(ValueError, match="`workers` must be a positive int"):
         Batches(*data(), 4, workers=0)
+
+
+def test_other_sequences_are_read_from_one_thread_even_with_a_workers_attribute():
+    from chainrule.utils.sequence import iterate_batches
+
+    class NotOurs:
+        workers = 8
+
+        def __init__(self):
+            self.threads = set()
+
+        def __len__(self):
+            return 3
+
+        def __getitem__(self, i):
+            self.threads.add(threading.current_thread().name)
+            return i
+
+    seq = NotOurs()
+    assert list(iterate_batches(seq, 4)) == [0, 1, 2, 0]
+    assert seq.threads == {threading.current_thread().name}
+
+
+def test_data_handler_workers_override_the_sequence_setting():
+    from chainrule.models.data_adapter import DataHandler
+
+    x, y = data()
+    seq = Batches(x, y, 16)                 # workers=1 on the dataset itself
+    batches = list(DataHandler(seq, workers=3).epoch())
+    assert len(batches) == 6 and any(t.startswith("chainrule-sequence") for t in seq.threads)
+    np.testing.assert_array_equal(np.concatenate([b[0] for b in batches]), x)
