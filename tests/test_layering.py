@@ -56,6 +56,10 @@ ALLOWED = {
         "Model.load_weights is saving.load_weights",
     ("chainrule.models", "load_model", "chainrule.saving"):
         "keras.models.load_model is saving.load_model",
+    ("chainrule.backend", "__getattr__", "chainrule.keras_backend"):
+        "Keras' `K.mean`, `K.int_shape`, ... on the backend module are keras_backend's",
+    ("chainrule.backend", "__dir__", "chainrule.keras_backend"):
+        "dir(K) lists keras_backend's names",
 }
 
 

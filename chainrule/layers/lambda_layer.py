@@ -122,7 +122,7 @@ def _function_config(function) -> dict:
 
 def _find_function(name: str, module: str | None, custom_objects):
     """`name` among the custom objects, else in the already-imported `module`."""
-    from chainrule.saving.serialization import get_custom_objects  # the load's scope
+    from chainrule.layers.registry import get_custom_objects  # the load's scope
     custom = get_custom_objects(custom_objects)
     if name in custom:
         return custom[name]
@@ -137,7 +137,7 @@ def _find_function(name: str, module: str | None, custom_objects):
 def _unmarshal(spec, module: str | None, custom_objects):
     """Rebuild a marshalled function; its globals are its module's (if imported) and the
     custom objects."""
-    from chainrule.saving.serialization import get_custom_objects
+    from chainrule.layers.registry import get_custom_objects
     code, defaults, _ = spec
     raw = marshal.loads(base64.b64decode(code))
     if raw.co_freevars:
