@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from chainrule.backend import get_array_module
+from chainrule.backend import get_array_module, unwrap
 
 
 class Optimizer:
@@ -45,7 +45,7 @@ class Optimizer:
 
     def apply_gradients(self, grads_and_vars) -> None:
         """One step: clip, decay, then each variable's `update_step`."""
-        pairs = [(g, v) for g, v in grads_and_vars if g is not None]
+        pairs = [(unwrap(g), v) for g, v in grads_and_vars if g is not None]  # Tensors too
         grads = self._clip([g for g, _ in pairs])
         self.iterations += 1
         for g, v in zip(grads, (v for _, v in pairs)):

@@ -124,11 +124,31 @@ class Layer:
         self._trainable = bool(value)
         for var, declared in self._own_weights:
             var.trainable = declared and self._trainable
+        for layer in self._tracked_layers():
+            layer.trainable = value
 
     @property
     def weights(self) -> list[Variable]:
-        """All weights in creation order (Keras' `weights` for a layer)."""
-        return [v for v, _ in self._own_weights]
+        """Own weights in creation order, then those of layers held in attributes (a custom
+        layer's `self.dense = Dense(4)`), as Keras tracks them."""
+        own = [v for v, _ in self._own_weights]
+        seen = {id(v) for v in own}
+        for layer in self._tracked_layers():
+            for v in layer.weights:
+                if id(v) not in seen:
+                    seen.add(id(v))
+                    own.append(v)
+        return own
+
+    def _tracked_layers(self) -> list:
+        """Layers assigned to public attributes, alone or in lists/tuples."""
+        found = []
+        for key, value in vars(self).items():
+            if key.startswith("_"):
+                continue
+            items = value if isinstance(value, list | tuple) else [value]
+            found += [v for v in items if isinstance(v, Layer) and v is not self]
+        return found
 
     @property
     def trainable_weights(self) -> list[Variable]:

@@ -63,9 +63,11 @@ class Sequential(Model):
             raise ValueError("You must provide an `input_shape` argument to build a Sequential "
                              "model (or call it on data first).")
         self._input_shape = (None, *shape[1:])
+        self._build_shape = self._input_shape
         for layer in self._layers:
             layer.maybe_build(shape)
             shape = layer.compute_output_shape(shape)
+        self.built = True
 
     def call(self, inputs, training=False):
         """Each layer on the previous one's output (ReLUs moved after max-pools: see fusion)."""

@@ -214,3 +214,32 @@ def test_fit_without_compiled_loss_says_what_to_do(rng):
     model.compile(optimizer="sgd")
     with pytest.raises(ValueError, match="No loss to compute. Provide a `loss` argument"):
         model.fit(*regression(rng), verbose=0)
+
+
+class Block(layers.Layer):
+    """A custom layer made of layers held in attributes (and in a list)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.steps = [layers.Dense(4, activation="tanh"), layers.Dense(4, activation="tanh")]
+        self.head = layers.Dense(1)
+
+    def call(self, inputs):
+        x = inputs
+        for step in self.steps:
+            x = step(x)
+        return self.head(x)
+
+
+def test_layers_inside_a_custom_layer_are_tracked_and_trained(rng):
+    x, y = regression(rng)
+    inputs = layers.Input((3,))
+    block = Block()
+    model = Model(inputs, block(inputs))
+    assert model.count_params() == (3 * 4 + 4) + (4 * 4 + 4) + (4 + 1)
+    model.compile(optimizers.SGD(0.05), "mse")
+    before = [w.copy() for w in model.get_weights()]
+    model.fit(x, y, epochs=2, verbose=0)
+    assert all(not np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+    block.trainable = False
+    assert model.trainable_weights == [] and len(model.non_trainable_weights) == 6
