@@ -181,27 +181,22 @@ def _is_model(layer) -> bool:
 def compile_config_of(model) -> dict | None:
     """compile()'s arguments in Keras 3's `compile_config` shape (None if not compiled)."""
     from chainrule import optimizers
-    from chainrule.saving.model_io import _metric_id, _serialize_loss
+    from chainrule.saving.model_io import _serialize_loss, serialize_metrics
 
     state = getattr(model, "compiled", None)
     if state is None:
         return None
     opt = optimizers.serialize(state.optimizer)
-    metrics = state.metric_ids
-    metrics = ({k: [_metric_id(m) for m in (v if isinstance(v, list) else [v])]
-                for k, v in metrics.items()} if isinstance(metrics, dict)
-               else [_metric_id(m) for m in metrics])
-    loss = state.loss_id if isinstance(state.loss_id, str | list | dict) or (
-        state.loss_id is None) else _serialize_loss(state)
     return {"optimizer": {"module": "keras.optimizers", **opt, "registered_name": None},
-            "loss": loss, "loss_weights": state.loss_weights, "metrics": metrics,
+            "loss": _serialize_loss(state), "loss_weights": state.loss_weights,
+            "metrics": serialize_metrics(state.metric_ids),
             "weighted_metrics": None, "run_eagerly": False, "steps_per_execution": 1,
             "jit_compile": False}
 
 
 def compile_from_config(model, cfg: dict, custom_objects: dict | None) -> None:
     from chainrule import optimizers
-    from chainrule.saving.model_io import _deserialize_loss
+    from chainrule.saving.model_io import _deserialize_losses, _deserialize_metrics
     from chainrule.saving.serialization import get_custom_objects
 
     custom = get_custom_objects(custom_objects)
@@ -210,17 +205,22 @@ def compile_from_config(model, cfg: dict, custom_objects: dict | None) -> None:
         inner = {k: v for k, v in opt.get("config", {}).items()
                  if k in _optimizer_keys(opt["class_name"])}
         opt = optimizers.get({"class_name": opt["class_name"], "config": inner})
-    loss = cfg.get("loss")
-    if isinstance(loss, dict) and "class_name" in loss:
-        loss = _deserialize_loss({"class_name": loss["class_name"],
-                                  "config": loss.get("config", {})}, custom)
-    elif isinstance(loss, str):
-        loss = custom.get(loss, loss)
-    metrics = cfg.get("metrics")
-    if isinstance(metrics, list):
-        metrics = [custom.get(m, m) if isinstance(m, str) else m for m in metrics]
-    model.compile(optimizer=opt, loss=loss, metrics=metrics, loss_weights=cfg.get(
-        "loss_weights"))
+    model.compile(optimizer=opt, loss=_deserialize_losses(_unwrap(cfg.get("loss")), custom),
+                  metrics=_deserialize_metrics(_unwrap(cfg.get("metrics")), custom),
+                  loss_weights=cfg.get("loss_weights"))
+
+
+def _unwrap(spec):
+    """Keras 3's {"module", "class_name", "config", "registered_name"} -> Keras 2's pair."""
+    if isinstance(spec, dict) and "class_name" in spec:
+        config = {k: v for k, v in (spec.get("config") or {}).items()
+                  if v is not None and k != "dtype"}
+        return {"class_name": spec["class_name"], "config": config}
+    if isinstance(spec, dict):
+        return {k: _unwrap(v) for k, v in spec.items()}
+    if isinstance(spec, list):
+        return [_unwrap(v) for v in spec]
+    return spec
 
 
 def _optimizer_keys(class_name: str) -> set:

@@ -174,3 +174,37 @@ def test_keras3_reads_the_files_chainrule_writes(tmp_path, rng):
         for name, y in expected.items():
             np.testing.assert_allclose(out[name], y, atol=1e-5)
     assert sys.version_info >= (3, 11)
+
+
+def test_keras3_loss_and_metric_objects_in_compile_config():
+    model = load_model(FIXTURES / "keras3_two_inputs.keras")
+    loss = model.compiled.compiled_loss
+    assert type(model.optimizer).__name__ == "RMSprop"
+    assert model.optimizer.learning_rate == pytest.approx(0.002)
+    ref = reference()
+    x = [ref["two_inputs/x0"], ref["two_inputs/x1"]]
+    logs = model.evaluate(x, np.ones((4, 1), "float32"), verbose=0, return_dict=True)
+    assert list(logs) == ["loss", "binary_accuracy", "mse"]
+    assert loss._losses[0].fn_kwargs["label_smoothing"] == pytest.approx(0.1)
+
+
+def multi_output_model():
+    inputs = layers.Input((3,), name="x")
+    h = layers.Dense(4, activation="relu", name="h")(inputs)
+    return Model(inputs, [layers.Dense(1, activation="sigmoid", name="p")(h),
+                          layers.Dense(2, activation="softmax", name="d")(h)])
+
+
+@pytest.mark.parametrize("suffix", [".keras", ".h5"])
+def test_multi_output_compile_setup_survives_saving(tmp_path, rng, suffix):
+    model = multi_output_model()
+    model.compile("sgd", loss={"p": "binary_crossentropy", "d": "categorical_crossentropy"},
+                  loss_weights={"p": 1.0, "d": 0.5}, metrics={"d": ["accuracy"]})
+    x = rng.standard_normal((6, 3)).astype("float32")
+    y = {"p": rng.integers(0, 2, (6, 1)).astype("float32"), "d": one_hot(rng, 6, 2)}
+    expected = model.evaluate(x, y, verbose=0, return_dict=True)
+    model.save(tmp_path / f"m{suffix}")
+    loaded = load_model(tmp_path / f"m{suffix}")
+    logs = loaded.evaluate(x, y, verbose=0, return_dict=True)
+    assert list(logs) == ["loss", "p_loss", "d_loss", "d_accuracy"]
+    np.testing.assert_allclose(list(logs.values()), list(expected.values()), rtol=1e-6)
