@@ -17,6 +17,7 @@ import json
 import os
 import shutil
 import uuid
+import warnings
 import zipfile
 
 import h5py
@@ -90,8 +91,13 @@ def load_keras(filepath, custom_objects: dict | None = None, compile: bool = Tru
         model = model_from_keras3(config, custom_objects)
     with h5py.File(io.BytesIO(weights), "r") as f:
         _read_model(f, model, path)
+        slots = len(f["optimizer/vars"]) if "optimizer/vars" in f else 0
     if compile and config.get("compile_config"):
         compile_from_config(model, config["compile_config"], custom_objects)
+        if slots > 2:                            # more than iterations and learning_rate
+            warnings.warn(f"Skipping variable loading for the optimizer: the file holds "
+                          f"{slots} optimizer variables, which chainrule does not read. "
+                          f"Training continues with a fresh optimizer state.", stacklevel=3)
     return model
 
 
