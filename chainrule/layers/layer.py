@@ -331,7 +331,7 @@ def _accepts(method, argument: str) -> bool:
 def _regularizer(identifier):
     if callable(identifier):
         return identifier
-    from chainrule import regularizers   # written for issue 12; names like 'l2' resolve there
+    from chainrule import regularizers  # written for issue 12; names like 'l2' resolve there
 
     return regularizers.get(identifier)
 

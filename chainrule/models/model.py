@@ -1,8 +1,11 @@
-"""`Model`: layers plus the training loop (compile, fit, evaluate, predict).
+"""`Model`: layers plus the training loop (compile, fit; evaluate and predict in evaluation.py).
 
 `fit` reads top to bottom like the lecture's description of training: for each epoch, for
-each batch, a train step (forward, loss, backward, update); then validation; callbacks are
-told at each point and may stop training or save weights, but never train themselves.
+each batch, `self.train_step(data)` (forward, loss, backward, update); then validation;
+callbacks are told at each point and may stop training or save weights, but never train
+themselves. A subclass may override `train_step`/`test_step`, as keras.io's "Customizing
+what happens in fit" does, using `self.compiled_loss`, `self.compiled_metrics`,
+`self.optimizer` and `self.metrics`.
 """
 from __future__ import annotations
 

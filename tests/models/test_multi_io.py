@@ -76,7 +76,7 @@ def test_bad_multi_output_specs_get_keras_kind_messages():
 
 
 def test_an_output_without_loss_is_not_trained_and_gets_no_loss_log():
-    xa, xb, yp, yd = data()
+    xa, xb, yp, _ = data()
     model = two_in_two_out()
     model.compile(optimizers.SGD(0.1), loss={"priority": "binary_crossentropy"})
     before = model.get_layer("department").get_weights()

@@ -188,8 +188,7 @@ def test_model_with_own_metrics_and_compiled_without_loss(rng):
             x, y = data
             y_pred = self(x, training=True)
             loss = ops.mean(losses.mean_squared_error(y, y_pred))
-            self.trainable_variables                     # built by the call above
-            for v in self.trainable_variables:
+            for v in self.trainable_variables:          # built by the call above
                 v.grad = None
             loss.backward()
             self.optimizer.apply_gradients((v.grad, v) for v in self.trainable_variables)
