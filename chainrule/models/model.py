@@ -247,7 +247,7 @@ class Model(Evaluation, Layer):
         logs, step = {}, 0
         for step, batch in enumerate(data.epoch()):
             cbs.on_train_batch_begin(step)
-            logs = _float_logs(self.train_step(training.pack_x_y_sample_weight(*batch)))
+            logs = _float_logs(self.train_step(_step_data(data, batch)))
             cbs.on_train_batch_end(step, logs)
             if self.stop_training:
                 break
@@ -267,7 +267,7 @@ class Model(Evaluation, Layer):
         for step, batch in enumerate(data.epoch()):
             cbs.on_test_batch_begin(step)
             with no_grad():
-                logs = _float_logs(self.test_step(training.pack_x_y_sample_weight(*batch)))
+                logs = _float_logs(self.test_step(_step_data(data, batch)))
             cbs.on_test_batch_end(step, logs)
         cbs.on_test_end(logs)
         return logs
@@ -348,6 +348,15 @@ def _validation_handler(validation_data, batch_size, steps):
                              f"however it contains {len(validation_data)} items.")
         return DataHandler(*validation_data, batch_size=batch_size, steps=steps)
     return DataHandler(validation_data, batch_size=batch_size, steps=steps)
+
+
+def _step_data(data: DataHandler, batch: tuple):
+    """What train_step/test_step receive: Keras' (x,), (x, y) or (x, y, sample_weight) for
+    arrays; a dataset's element as it is when it holds inputs only (a GAN's images)."""
+    x, y, sample_weight = batch
+    if data.kind != "arrays" and y is None and sample_weight is None:
+        return x
+    return training.pack_x_y_sample_weight(x, y, sample_weight)
 
 
 def _float_logs(logs: dict) -> dict:

@@ -5,6 +5,7 @@ from chainrule.layers.core import InputLayer
 from chainrule.layers.layer import Layer
 from chainrule.layers.symbolic import SymbolicTensor
 from chainrule.models.fusion import call_stack
+from chainrule.models import sequential_graph
 from chainrule.models.model import Model
 
 
@@ -35,6 +36,7 @@ class Sequential(Model):
                             f"Received: layer={layer!r} of type {type(layer)}.")
         if isinstance(layer, InputLayer):
             self._input_shape = layer._batch_input_shape
+            self._input_layer = layer
         elif not self._layers and _known_input_shape(layer) is not None:
             self._input_shape = _known_input_shape(layer)
         if isinstance(layer, InputLayer):
@@ -55,6 +57,7 @@ class Sequential(Model):
             raise TypeError("There are no layers in the model.")
         self._layers.pop()
         self.built = False
+        sequential_graph.detach(self)
 
     def build(self, input_shape=None):
         """Build every layer in turn, passing each one's output shape to the next."""
@@ -68,6 +71,23 @@ class Sequential(Model):
             layer.maybe_build(shape)
             shape = layer.compute_output_shape(shape)
         self.built = True
+        self._graph = sequential_graph.trace(self, (None, *self._input_shape[1:]))
+
+    @property
+    def input(self):
+        return sequential_graph.endpoint(self, "input")
+
+    @property
+    def output(self):
+        return sequential_graph.endpoint(self, "output")
+
+    @property
+    def inputs(self):
+        return [self.input]
+
+    @property
+    def outputs(self):
+        return [self.output]
 
     def call(self, inputs, training=False):
         """Each layer on the previous one's output (ReLUs moved after max-pools: see fusion)."""

@@ -242,3 +242,45 @@ def test_layers_inside_a_custom_layer_are_tracked_and_trained(rng):
     assert all(not np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
     block.trainable = False
     assert model.trainable_weights == [] and len(model.non_trainable_weights) == 6
+
+
+def test_sequential_layers_have_outputs_for_feature_extractors(rng):
+    model = Sequential([layers.Dense(4, activation="relu", input_shape=(3,), name="first"),
+                        layers.Dense(2, name="second")])
+    assert model.input.shape == (None, 3) and model.outputs[0].shape == (None, 2)
+    extractor = Model(inputs=model.inputs, outputs=[la.output for la in model.layers])
+    x = rng.standard_normal((5, 3)).astype("float32")
+    hidden, out = extractor.predict(x, verbose=0)
+    np.testing.assert_allclose(out, model.predict(x, verbose=0), atol=1e-6)
+    assert hidden.shape == (5, 4)
+    model.pop()
+    model.add(layers.Dense(6, name="third"))
+    model.build((None, 3))
+    assert model.get_layer("first").output.shape == (None, 4)   # the old graph was detached
+    assert model.output.shape == (None, 6)
+    with pytest.raises(AttributeError, match="has no defined inputs yet"):
+        _ = Sequential([layers.Dense(2)]).input
+
+
+def test_train_step_gets_a_dataset_element_of_inputs_only_as_it_is(rng):
+    from chainrule import data as cr_data
+
+    seen = []
+
+    class Unsupervised(TwoDense):
+        def train_step(self, data):
+            seen.append(type(data).__name__)
+            x = data[0] if isinstance(data, tuple) else data
+            loss = ops.mean(ops.square(self(x, training=True)))
+            for v in self.trainable_variables:
+                v.grad = None
+            loss.backward()
+            self.optimizer.apply_gradients((v.grad, v) for v in self.trainable_variables)
+            return {"loss": loss.item()}
+
+    x = rng.standard_normal((8, 3)).astype("float32")
+    model = Unsupervised()
+    model.compile(optimizer=optimizers.SGD(0.1))
+    model.fit(cr_data.Dataset.from_tensor_slices(x).batch(4), epochs=1, verbose=0)
+    model.fit(x, epochs=1, batch_size=4, verbose=0)
+    assert seen == ["ndarray", "ndarray", "tuple", "tuple"]       # arrays: Keras' (x,)
