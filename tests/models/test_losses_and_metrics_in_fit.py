@@ -137,3 +137,18 @@ def test_model_checkpoint_writes_keras_files_per_epoch(tmp_path, rng):
     assert sorted(os.listdir(tmp_path)) == ["save_at_1.keras", "save_at_2.keras"]
     np.testing.assert_allclose(load_model(tmp_path / "save_at_2.keras").predict(x, verbose=0),
                                model.predict(x, verbose=0), atol=1e-6)
+
+
+def test_losses_of_layers_inside_custom_layers_reach_model_losses():
+    class Outer(layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.inner = ActivityReg()
+
+        def call(self, inputs):
+            return self.inner(inputs)
+
+    inputs = layers.Input((2,))
+    model = Model(inputs, Outer()(inputs))
+    model(np.ones((3, 2), "float32"))
+    assert [loss.item() for loss in model.losses] == [3.0]          # 0.5 * sum(ones(3, 2))
