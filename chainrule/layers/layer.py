@@ -203,11 +203,11 @@ class Layer:
             self.input_spec.check(x.shape, layer_name=self.name)
         self.maybe_build(_shape_of(x))
         if training is None:
-            training = _TRAINING.get()
-        token = _TRAINING.set(bool(training))
+            training = _TRAINING.get()      # None when nobody said: call's own default applies
+        token = _TRAINING.set(training)
         self._call_losses, self._call_metrics = [], []
         try:
-            if _accepts(type(self).call, "training"):
+            if training is not None and _accepts(type(self).call, "training"):
                 kwargs["training"] = bool(training)
             return self.call(x, *args, **kwargs)
         finally:

@@ -89,7 +89,7 @@ class Sequential(Model):
     def outputs(self):
         return [self.output]
 
-    def call(self, inputs, training=False):
+    def call(self, inputs, training=None):
         """Each layer on the previous one's output (ReLUs moved after max-pools: see fusion)."""
         return call_stack(self._layers, inputs, training=training)
 

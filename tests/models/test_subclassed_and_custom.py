@@ -284,3 +284,27 @@ def test_train_step_gets_a_dataset_element_of_inputs_only_as_it_is(rng):
     model.fit(cr_data.Dataset.from_tensor_slices(x).batch(4), epochs=1, verbose=0)
     model.fit(x, epochs=1, batch_size=4, verbose=0)
     assert seen == ["ndarray", "ndarray", "tuple", "tuple"]       # arrays: Keras' (x,)
+
+
+def test_a_call_default_for_training_applies_when_nobody_passes_one():
+    class Noisy(layers.Layer):
+        def call(self, inputs, training=True):     # Keras' random image layers default so
+            return inputs + 1.0 if training else inputs
+
+    x = np.zeros((1, 2), "float32")
+    assert Noisy()(x).numpy().tolist() == [[1.0, 1.0]]
+    assert Noisy()(x, training=False).numpy().tolist() == [[0.0, 0.0]]
+    model = Sequential([layers.Input((2,)), Noisy()])
+    assert model.predict(x, verbose=0).tolist() == [[0.0, 0.0]]
+
+
+def test_models_called_without_training_let_inner_layers_keep_their_default():
+    class Noisy(layers.Layer):
+        def call(self, inputs, training=True):
+            return inputs + 1.0 if training else inputs
+
+    x = np.zeros((1, 2), "float32")
+    augment = Sequential([Noisy()])                    # used in a Dataset.map, as keras.io
+    assert augment(x).numpy().tolist() == [[1.0, 1.0]]
+    inputs = layers.Input((2,))
+    assert Model(inputs, Noisy()(inputs))(x).numpy().tolist() == [[1.0, 1.0]]
