@@ -111,7 +111,11 @@ class Model(Evaluation, Layer):
                                                weighted_metrics, self._output_names())
 
     def _output_names(self) -> list[str] | None:
-        outputs = getattr(self, "_outputs", None)
+        """Names of the layers making the outputs (None for a model without a graph yet)."""
+        try:
+            outputs = self.outputs
+        except AttributeError:
+            return None
         return [t.layer.name for t in outputs] if outputs else None
 
     @property
@@ -302,9 +306,14 @@ class Model(Evaluation, Layer):
         saving.save_weights(self, filepath)
 
     def load_weights(self, filepath, by_name=False, skip_mismatch=False, options=None):
-        """Read weights written by `save_weights` or by Keras (legacy .h5 layouts)."""
+        """Read weights written by `save_weights`, by tf.keras (legacy .h5 layouts) or by
+        Keras 3 (`model.weights.h5` files and the weights inside `.keras` files)."""
         from chainrule import saving
+        from chainrule.saving.keras_format import is_keras3_weights, load_keras3_weights
 
+        if is_keras3_weights(filepath):
+            load_keras3_weights(self, filepath)
+            return
         saving.load_weights(self, filepath, by_name=by_name, skip_mismatch=skip_mismatch)
 
     def save(self, filepath, overwrite=True, include_optimizer=True, save_format=None,

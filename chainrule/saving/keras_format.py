@@ -121,6 +121,27 @@ def _member(path: str, name: str) -> bytes:
         return z.read(name)
 
 
+def is_keras3_weights(filepath) -> bool:
+    """A `.keras` zip, or an HDF5 file in Keras 3's layout (`layers/<name>/vars/<i>`)."""
+    path = os.fspath(filepath)
+    if not os.path.isfile(path):
+        return False
+    if zipfile.is_zipfile(path):
+        return True
+    if not h5py.is_hdf5(path):
+        return False
+    with h5py.File(path, "r") as f:
+        return "layer_names" not in f.attrs and ("layers" in f or "vars" in f)
+
+
+def load_keras3_weights(model, filepath) -> None:
+    """Assign the weights of a Keras 3 weights file (or of a `.keras` file) to `model`."""
+    path = os.fspath(filepath)
+    data = _member(path, "model.weights.h5") if zipfile.is_zipfile(path) else None
+    with h5py.File(io.BytesIO(data) if data is not None else path, "r") as f:
+        _read_model(f, model, path)
+
+
 # --- weights ---------------------------------------------------------------------------
 def _children(model) -> list[tuple[str, object]]:
     """(path name, layer) for each layer, named as Keras 3 names them in the file."""
@@ -154,15 +175,23 @@ def _write_model(group, model) -> None:
             vars_group.create_dataset(str(i), data=v.numpy())
 
 
-def _read_model(group, model, path: str, where: str = "") -> None:
+def _read_model(group, model, path: str) -> None:
+    """Assign every variable from the file; nothing is assigned if anything mismatches."""
+    for variable, value in _pairs(group, model, path, ""):
+        variable.assign(value)
+
+
+def _pairs(group, model, path: str, where: str) -> list:
     layers = group.get("layers")
+    out = []
     for key, layer in _children(model):
+        found = layers[key] if layers is not None and key in layers else None
         if _is_model(layer):
-            _read_model(layers[key] if layers is not None and key in layers else {}, layer,
-                        path, f"{where}layers/{key}/")
+            out += _pairs(found if found is not None else {}, layer, path,
+                          f"{where}layers/{key}/")
             continue
         variables = _own_variables(layer)
-        stored = layers[key]["vars"] if layers is not None and key in layers else {}
+        stored = found["vars"] if found is not None and "vars" in found else {}
         if len(stored) != len(variables):
             raise ValueError(
                 f"Layer {layer.name!r} expects {len(variables)} variables, but the file "
@@ -174,7 +203,8 @@ def _read_model(group, model, path: str, where: str = "") -> None:
                 raise ValueError(f"Layer {layer.name!r}: variable {v.name} has shape "
                                  f"{v.shape}, but the file holds shape {value.shape} at "
                                  f"{where}layers/{key}/vars/{i}.")
-            v.assign(value)
+            out.append((v, value))
+    return out
 
 
 def _is_model(layer) -> bool:

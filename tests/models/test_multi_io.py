@@ -94,3 +94,13 @@ def test_dict_dataset_batches_feed_named_inputs():
                                                                   "department": yd})).batch(4)
     history = model.fit(ds, epochs=3, verbose=0)
     assert history.history["loss"][-1] < history.history["loss"][0]
+
+
+def test_single_output_targets_by_output_layer_name():
+    xa, _, yp, _ = data()
+    model = cr.models.Sequential([layers.Input((3,)), layers.Dense(1, name="priority")])
+    model.compile(optimizers.SGD(0.1), loss={"priority": "mse"})
+    by_name = model.evaluate(xa, {"priority": yp}, verbose=0)
+    assert by_name == pytest.approx(model.evaluate(xa, yp, verbose=0))
+    with pytest.raises(ValueError, match="unexpected targets keys \\['prio'\\]"):
+        model.evaluate(xa, {"prio": yp}, verbose=0)

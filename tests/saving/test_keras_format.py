@@ -227,3 +227,29 @@ def test_optimizer_variables_in_a_file_are_skipped_with_a_warning(tmp_path):
             z.writestr(n, data)
     with pytest.warns(UserWarning, match="Skipping variable loading for the optimizer"):
         assert load_model(tmp_path / "trained.keras").compiled is not None
+
+
+def test_load_weights_reads_keras3_weight_files_and_keras_files(tmp_path, rng):
+    ref = reference()
+    model = Sequential([layers.Input((6,)), layers.Dense(5, activation="relu"),
+                        layers.Dropout(0.2), layers.Dense(3, activation="softmax")])
+    model.load_weights(FIXTURES / "keras3_mlp.keras")
+    np.testing.assert_allclose(model.predict(ref["mlp/x0"], verbose=0), ref["mlp/y"], atol=1e-6)
+    with zipfile.ZipFile(FIXTURES / "keras3_mlp.keras") as z:
+        (tmp_path / "model.weights.h5").write_bytes(z.read("model.weights.h5"))
+    other = Sequential([layers.Input((6,)), layers.Dense(5, activation="relu"),
+                        layers.Dropout(0.2), layers.Dense(3, activation="softmax")])
+    other.load_weights(tmp_path / "model.weights.h5")
+    np.testing.assert_allclose(other.predict(ref["mlp/x0"], verbose=0), ref["mlp/y"], atol=1e-6)
+    wrong = Sequential([layers.Input((6,)), layers.Dense(4), layers.Dense(3)])
+    with pytest.raises(ValueError, match="variable .* has shape \\(6, 4\\).*\\(6, 5\\)"):
+        wrong.load_weights(tmp_path / "model.weights.h5")
+
+
+def test_a_failed_keras3_weight_load_changes_nothing(tmp_path):
+    model = Sequential([layers.Input((6,)), layers.Dense(5), layers.Dense(4)])
+    before = model.get_weights()
+    with pytest.raises(ValueError, match="shape"):
+        model.load_weights(FIXTURES / "keras3_mlp.keras")      # first Dense fits, second not
+    for a, b in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(a, b)
