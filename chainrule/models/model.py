@@ -311,11 +311,7 @@ class Model(Evaluation, Layer):
         """Read weights written by `save_weights`, by tf.keras (legacy .h5 layouts) or by
         Keras 3 (`model.weights.h5` files and the weights inside `.keras` files)."""
         from chainrule import saving
-        from chainrule.saving.keras_format import is_keras3_weights, load_keras3_weights
 
-        if is_keras3_weights(filepath):
-            load_keras3_weights(self, filepath)
-            return
         saving.load_weights(self, filepath, by_name=by_name, skip_mismatch=skip_mismatch)
 
     def save(self, filepath, overwrite=True, include_optimizer=True, save_format=None,

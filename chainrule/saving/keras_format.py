@@ -23,6 +23,8 @@ import zipfile
 import h5py
 import numpy as np
 
+from chainrule.saving.compile_config import (deserialize_losses, deserialize_metrics,
+                                              serialize_loss, serialize_metrics)
 from chainrule.saving.keras_config import model_from_keras3, model_to_keras3
 from chainrule.saving.serialization import custom_object_scope, to_json
 
@@ -217,14 +219,13 @@ def _is_model(layer) -> bool:
 def compile_config_of(model) -> dict | None:
     """compile()'s arguments in Keras 3's `compile_config` shape (None if not compiled)."""
     from chainrule import optimizers
-    from chainrule.saving.model_io import _serialize_loss, serialize_metrics
 
     state = getattr(model, "compiled", None)
     if state is None:
         return None
     opt = optimizers.serialize(state.optimizer)
     return {"optimizer": {"module": "keras.optimizers", **opt, "registered_name": None},
-            "loss": _serialize_loss(state), "loss_weights": state.loss_weights,
+            "loss": serialize_loss(state), "loss_weights": state.loss_weights,
             "metrics": serialize_metrics(state.metric_ids),
             "weighted_metrics": None, "run_eagerly": False, "steps_per_execution": 1,
             "jit_compile": False}
@@ -232,7 +233,6 @@ def compile_config_of(model) -> dict | None:
 
 def compile_from_config(model, cfg: dict, custom_objects: dict | None) -> None:
     from chainrule import optimizers
-    from chainrule.saving.model_io import _deserialize_losses, _deserialize_metrics
     from chainrule.saving.serialization import get_custom_objects
 
     custom = get_custom_objects(custom_objects)
@@ -241,8 +241,8 @@ def compile_from_config(model, cfg: dict, custom_objects: dict | None) -> None:
         inner = {k: v for k, v in opt.get("config", {}).items()
                  if k in _optimizer_keys(opt["class_name"])}
         opt = optimizers.get({"class_name": opt["class_name"], "config": inner})
-    model.compile(optimizer=opt, loss=_deserialize_losses(_unwrap(cfg.get("loss")), custom),
-                  metrics=_deserialize_metrics(_unwrap(cfg.get("metrics")), custom),
+    model.compile(optimizer=opt, loss=deserialize_losses(_unwrap(cfg.get("loss")), custom),
+                  metrics=deserialize_metrics(_unwrap(cfg.get("metrics")), custom),
                   loss_weights=cfg.get("loss_weights"))
 
 

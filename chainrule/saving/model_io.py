@@ -20,9 +20,11 @@ import zipfile
 
 import numpy as np
 
-from chainrule import losses, optimizers
+from chainrule import optimizers
 from chainrule.backend import to_numpy
 from chainrule.layers.lambda_layer import safe_mode_scope
+from chainrule.saving.compile_config import (deserialize_losses, deserialize_metrics,
+                                              serialize_loss, serialize_metrics)
 from chainrule.saving.h5io import (BACKEND, KERAS_VERSION, atomic_h5_file, open_h5_for_reading,
                                    read_names, text, write_names)
 from chainrule.saving.serialization import (builtin_class, custom_object_scope,
@@ -101,46 +103,9 @@ def _check_saveable(model) -> None:
 
 def _training_config(compiled) -> dict:
     """What compile() was given, in the keys Keras 2 writes (per output: lists or dicts)."""
-    return {"loss": _serialize_loss(compiled), "metrics": serialize_metrics(compiled.metric_ids),
+    return {"loss": serialize_loss(compiled), "metrics": serialize_metrics(compiled.metric_ids),
             "weighted_metrics": None, "loss_weights": compiled.loss_weights,
             "optimizer_config": optimizers.serialize(compiled.optimizer)}
-
-
-def serialize_metrics(metric_ids):
-    if isinstance(metric_ids, dict):
-        return {k: serialize_metrics(v if isinstance(v, list | tuple) else [v])
-                for k, v in metric_ids.items()}
-    return [serialize_metrics(m) if isinstance(m, list | tuple) else _metric_id(m)
-            for m in metric_ids]
-
-
-def _serialize_loss(compiled):
-    """The loss as compile() got it when known, else a built-in class and its config."""
-    given = getattr(compiled, "loss_id", None)
-    if isinstance(given, dict):
-        return {k: _serialize_one_loss(v) for k, v in given.items()}
-    if isinstance(given, list | tuple):
-        return [_serialize_one_loss(v) for v in given]
-    return _serialize_one_loss(given)
-
-
-def _serialize_one_loss(given):
-    if given is None or isinstance(given, str):
-        return given
-    from chainrule.losses import get
-
-    loss = get(given)
-    name = type(loss).__name__
-    if not name.startswith("_") and getattr(losses, name, None) is type(loss):
-        return {"class_name": name, "config": loss.get_config()}
-    return loss.name                # a user function: found again through custom_objects
-
-
-def _metric_id(metric) -> str:
-    """A metric as a name: strings as given; objects and functions by their names."""
-    if isinstance(metric, str):
-        return metric
-    return getattr(metric, "name", None) or getattr(metric, "__name__", str(metric))
 
 
 def _write_optimizer_weights(group, model, compiled) -> None:
@@ -202,53 +167,15 @@ def _compile_from_file(model, f, custom_objects) -> None:
     config = json.loads(text(f.attrs["training_config"]))
     custom = get_custom_objects(custom_objects)
     model.compile(optimizer=_deserialize_optimizer(config["optimizer_config"], custom),
-                  loss=_deserialize_losses(config["loss"], custom),
-                  metrics=_deserialize_metrics(config.get("metrics"), custom),
+                  loss=deserialize_losses(config["loss"], custom),
+                  metrics=deserialize_metrics(config.get("metrics"), custom),
                   loss_weights=config.get("loss_weights"))
     if "optimizer_weights" in f:
         _restore_optimizer(model, f["optimizer_weights"])
 
 
-def _deserialize_losses(spec, custom: dict):
-    if isinstance(spec, dict) and "class_name" not in spec:
-        return {k: _deserialize_loss(v, custom) for k, v in spec.items()}
-    if isinstance(spec, list):
-        return [_deserialize_loss(v, custom) for v in spec]
-    return _deserialize_loss(spec, custom)
-
-
-def _deserialize_metrics(spec, custom: dict):
-    if isinstance(spec, dict) and "class_name" in spec:      # a Metric object's config
-        from chainrule import metrics
-
-        cls = custom.get(spec["class_name"]) or getattr(metrics, spec["class_name"], None)
-        if cls is None:
-            raise ValueError(f"Unknown metric class {spec['class_name']!r} in the saved "
-                             f"training config. Pass it in `custom_objects`, or load with "
-                             f"compile=False.")
-        return cls.from_config(spec["config"])
-    if isinstance(spec, dict):
-        return {k: _deserialize_metrics(v, custom) for k, v in spec.items()}
-    if isinstance(spec, list):
-        return [_deserialize_metrics(m, custom) if isinstance(m, list | dict) else
-                custom.get(m, m) for m in spec]
-    return custom.get(spec, spec) if spec is not None else None
-
-
 def _deserialize_optimizer(spec: dict, custom: dict):
     return optimizers.deserialize(spec, custom)   # custom optimizers and schedules included
-
-
-def _deserialize_loss(spec, custom: dict):
-    if isinstance(spec, dict):
-        cls = custom.get(spec["class_name"]) or getattr(losses, spec["class_name"], None)
-        if cls is None:
-            raise ValueError(f"Unknown loss class {spec['class_name']!r} in the saved training "
-                             f"config. Pass it in `custom_objects`, or load with compile=False.")
-        return cls.from_config(spec["config"])
-    if spec in custom:
-        return custom[spec]
-    return spec                     # a name: losses.get resolves it (or names what is known)
 
 
 def _restore_optimizer(model, group) -> None:
