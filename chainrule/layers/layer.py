@@ -189,6 +189,8 @@ class Layer:
         self.maybe_build(_shape_of(x))
         if training is None:
             training = _TRAINING.get()
+        if training is None:          # a call outside fit/predict: the call's own default
+            training = _training_default(type(self).call)
         token = _TRAINING.set(bool(training))
         self._call_losses, self._call_metrics = [], []
         try:
@@ -314,6 +316,18 @@ def _accepts(method, argument: str) -> bool:
         _ACCEPTS[key] = argument in params or any(
             p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
     return _ACCEPTS[key]
+
+
+def _training_default(method) -> bool:
+    """The default of `method`'s `training` argument (True for Keras' augmentation layers,
+    which augment when called directly), False when it has none."""
+    if method not in _TRAINING_DEFAULTS:
+        parameter = inspect.signature(method).parameters.get("training")
+        _TRAINING_DEFAULTS[method] = parameter is not None and parameter.default is True
+    return _TRAINING_DEFAULTS[method]
+
+
+_TRAINING_DEFAULTS: dict = {}
 
 
 def _regularizer(identifier):

@@ -1,0 +1,132 @@
+"""Projective warps of image batches with `tf.raw_ops.ImageProjectiveTransformV3`'s numerics.
+
+Keras' RandomRotation, RandomZoom and RandomTranslation describe each image's warp by 8 numbers
+[a0, a1, a2, b0, b1, b2, c0, c1]: output pixel (x, y) = (column, row) reads the input at
+((a0 x + a1 y + a2) / k, (b0 x + b1 y + b2) / k), k = c0 x + c1 y + 1 (inverse mapping, pixel
+centres at integers). Positions are float32, as TF's kernel computes them. Fill modes:
+
+- 'reflect' (Keras' default): d c b a | a b c d | d c b a (the edge pixel repeated).
+- 'wrap': a b c d | a b c d | a b c d within one period; TF counts the periods to add in
+  units of n - 1, so shifts past one width land on the clamped edge, and we do the same.
+- 'nearest': a a a a | a b c d | d d d d.
+- 'constant': every neighbour outside the image reads `fill_value`, so edges blend into it.
+
+This is not `preprocessing.transforms.warp`, which reproduces scipy's modes for
+ImageDataGenerator: scipy's legacy 'wrap' repeats with period n - 1 and its 'constant' does not
+blend. The whole batch is warped at once: one gather per neighbour over all images.
+
+>>> x = np.arange(5, dtype=np.float32).reshape(1, 1, 5, 1)
+>>> transform(x, translation_matrix([[2.0, 0.0]]), "wrap")[0, 0, :, 0].tolist()
+[3.0, 4.0, 0.0, 1.0, 2.0]
+"""
+from __future__ import annotations
+
+import numpy as np
+
+FILL_MODES = ("reflect", "wrap", "constant", "nearest")
+INTERPOLATIONS = ("bilinear", "nearest")
+
+
+def rotation_matrix(angles, height: int, width: int) -> np.ndarray:
+    """Turn each image by `angles[i]` radians about its centre (counter-clockwise on screen)."""
+    a = np.asarray(angles, np.float32).reshape(-1)
+    cos, sin = np.cos(a), np.sin(a)
+    h, w = np.float32(height - 1), np.float32(width - 1)
+    x_offset = (w - (cos * w - sin * h)) / np.float32(2)
+    y_offset = (h - (sin * w + cos * h)) / np.float32(2)
+    zero = np.zeros_like(a)
+    return np.stack([cos, -sin, x_offset, sin, cos, y_offset, zero, zero], axis=1)
+
+
+def zoom_matrix(zooms, height: int, width: int) -> np.ndarray:
+    """Scale each image about its centre; zooms[i] = (x zoom, y zoom), above 1 shrinks it."""
+    z = np.asarray(zooms, np.float32).reshape(-1, 2)
+    x_offset = np.float32((width - 1) / 2) * (np.float32(1) - z[:, 0])
+    y_offset = np.float32((height - 1) / 2) * (np.float32(1) - z[:, 1])
+    zero = np.zeros_like(x_offset)
+    return np.stack([z[:, 0], zero, x_offset, zero, z[:, 1], y_offset, zero, zero], axis=1)
+
+
+def translation_matrix(translations) -> np.ndarray:
+    """Shift each image by translations[i] = (dx, dy) pixels (positive: right and down)."""
+    t = np.asarray(translations, np.float32).reshape(-1, 2)
+    one, zero = np.ones(len(t), np.float32), np.zeros(len(t), np.float32)
+    return np.stack([one, zero, -t[:, 0], zero, one, -t[:, 1], zero, zero], axis=1)
+
+
+def transform(images: np.ndarray, matrices: np.ndarray, fill_mode: str = "reflect",
+              fill_value: float = 0.0, interpolation: str = "bilinear") -> np.ndarray:
+    """Warp an (N, H, W, C) batch, image i by `matrices[i]` (or one (8,) matrix for all).
+
+    Returns:
+        A float32 array of the batch's shape.
+    """
+    x = np.asarray(images, np.float32)
+    n, height, width, _ = x.shape
+    m = np.broadcast_to(np.asarray(matrices, np.float32).reshape(-1, 8), (n, 8))[:, :, None, None]
+    cols = np.arange(width, dtype=np.float32)[None, None, :]
+    rows = np.arange(height, dtype=np.float32)[None, :, None]
+    k = m[:, 6] * cols + m[:, 7] * rows + np.float32(1)
+    src_x = (m[:, 0] * cols + m[:, 1] * rows + m[:, 2]) / k
+    src_y = (m[:, 3] * cols + m[:, 4] * rows + m[:, 5]) / k
+    src_x, src_y = _fold(src_x, width, fill_mode), _fold(src_y, height, fill_mode)
+    fill = np.float32(fill_value)
+    if interpolation == "nearest":
+        return _read(x, _round_half_away(src_y), _round_half_away(src_x), fill)
+    return _bilinear(x, src_y, src_x, fill)
+
+
+def _bilinear(x: np.ndarray, src_y: np.ndarray, src_x: np.ndarray, fill) -> np.ndarray:
+    """Two lerps along x and one along y, each weight a distance to a neighbour, as TF."""
+    top, left = np.floor(src_y), np.floor(src_x)
+    to_top, to_bottom = (src_y - top)[..., None], (top + 1 - src_y)[..., None]
+    to_left, to_right = (src_x - left)[..., None], (left + 1 - src_x)[..., None]
+    top, left = top.astype(np.intp), left.astype(np.intp)
+    upper = to_right * _read(x, top, left, fill) + to_left * _read(x, top, left + 1, fill)
+    lower = to_right * _read(x, top + 1, left, fill) + to_left * _read(x, top + 1, left + 1, fill)
+    return to_bottom * upper + to_top * lower
+
+
+def _fold(coord: np.ndarray, n: int, fill_mode: str) -> np.ndarray:
+    """Bring positions outside [0, n - 1] back inside as `fill_mode` says ('constant' keeps
+    them, for `_read` to fill), then clamp."""
+    if fill_mode == "constant":
+        return coord
+    outside = (coord < 0) | (coord > n - 1)
+    if fill_mode == "reflect" and n > 1:
+        period = np.float32(2 * n)            # mirror images: fold whole periods off first
+        below = coord + period * np.trunc(-coord / period)
+        below = np.where(below < -n, below + period, -below - 1)
+        above = coord - period * np.trunc(coord / period)
+        above = np.where(above >= n, period - above - 1, above)
+        coord = np.where(coord < 0, below, np.where(outside, above, coord))
+    elif fill_mode == "wrap" and n > 1:   # TF's arithmetic: whole periods of n counted in n - 1
+        turns = np.trunc(np.abs(coord) / np.float32(n - 1))
+        wrapped = np.where(coord < 0, coord + n * (turns + 1), coord - n * turns)
+        coord = np.where(outside, wrapped, coord)
+    return np.clip(coord, np.float32(0), np.float32(n - 1))
+
+
+def _round_half_away(v: np.ndarray) -> np.ndarray:
+    """C's `round`: halves go away from zero (NumPy's `round` goes to even)."""
+    return (np.sign(v) * np.floor(np.abs(v) + np.float32(0.5))).astype(np.intp)
+
+
+def _read(x: np.ndarray, rows: np.ndarray, cols: np.ndarray, fill: np.float32) -> np.ndarray:
+    """x[i, rows[i], cols[i]] for each image i; `fill` where the pixel is outside the image."""
+    n, height, width, _ = x.shape
+    inside = (rows >= 0) & (rows < height) & (cols >= 0) & (cols < width)
+    flat = x.reshape(n, height * width, -1)
+    index = np.clip(rows, 0, height - 1) * width + np.clip(cols, 0, width - 1)
+    values = np.take_along_axis(flat, index.reshape(n, -1, 1), axis=1).reshape(*index.shape, -1)
+    return np.where(inside[..., None], values, fill)
+
+
+def check_fill_mode(fill_mode: str, interpolation: str) -> None:
+    """Keras' checks of the two string arguments of the warping layers."""
+    if fill_mode not in FILL_MODES:
+        raise NotImplementedError(f"Unknown `fill_mode` {fill_mode}. Only `reflect`, `wrap`, "
+                                  f"`constant` and `nearest` are supported.")
+    if interpolation not in INTERPOLATIONS:
+        raise NotImplementedError(f"Unknown `interpolation` {interpolation}. Only `nearest` "
+                                  f"and `bilinear` are supported.")
