@@ -171,8 +171,9 @@ class Normalization(Layer):
     def get_config(self):
         listed = [None if v is None else np.asarray(v).tolist()
                   for v in (self.input_mean, self.input_variance)]
-        return {**super().get_config(), "axis": self.axis, "invert": self.invert,
-                "mean": listed[0], "variance": listed[1]}
+        config = {**super().get_config(), "axis": self.axis, "mean": listed[0],
+                  "variance": listed[1]}
+        return config | {"invert": True} if self.invert else config  # Keras 2.12 omits it
 
 
 def batch_statistics(data, axis: tuple, batch_size=None, steps=None):
