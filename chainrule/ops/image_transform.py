@@ -70,20 +70,27 @@ def transform(images: np.ndarray, matrices: np.ndarray, fill_mode: str = "reflec
     src_x = (m[:, 0] * cols + m[:, 1] * rows + m[:, 2]) / k
     src_y = (m[:, 3] * cols + m[:, 4] * rows + m[:, 5]) / k
     src_x, src_y = _fold(src_x, width, fill_mode), _fold(src_y, height, fill_mode)
+    planes = x.transpose(3, 0, 1, 2).reshape(x.shape[3], -1)   # (channels, pixels): long rows
+    image = np.arange(n).reshape(n, 1, 1) * (height * width)
     fill = np.float32(fill_value)
     if interpolation == "nearest":
-        return _read(x, _round_half_away(src_y), _round_half_away(src_x), fill)
-    return _bilinear(x, src_y, src_x, fill)
+        out = _read(planes, image, _round_half_away(src_y), _round_half_away(src_x), x.shape, fill)
+    else:
+        out = _bilinear(planes, image, src_y, src_x, x.shape, fill)
+    return np.ascontiguousarray(out.reshape(x.shape[3], n, height, width).transpose(1, 2, 3, 0))
 
 
-def _bilinear(x: np.ndarray, src_y: np.ndarray, src_x: np.ndarray, fill) -> np.ndarray:
+def _bilinear(planes, image, src_y, src_x, shape, fill) -> np.ndarray:
     """Two lerps along x and one along y, each weight a distance to a neighbour, as TF."""
     top, left = np.floor(src_y), np.floor(src_x)
-    to_top, to_bottom = (src_y - top)[..., None], (top + 1 - src_y)[..., None]
-    to_left, to_right = (src_x - left)[..., None], (left + 1 - src_x)[..., None]
+    to_top, to_bottom = (src_y - top).ravel(), (top + 1 - src_y).ravel()
+    to_left, to_right = (src_x - left).ravel(), (left + 1 - src_x).ravel()
     top, left = top.astype(np.intp), left.astype(np.intp)
-    upper = to_right * _read(x, top, left, fill) + to_left * _read(x, top, left + 1, fill)
-    lower = to_right * _read(x, top + 1, left, fill) + to_left * _read(x, top + 1, left + 1, fill)
+
+    def read(rows, cols):
+        return _read(planes, image, rows, cols, shape, fill)
+    upper = to_right * read(top, left) + to_left * read(top, left + 1)
+    lower = to_right * read(top + 1, left) + to_left * read(top + 1, left + 1)
     return to_bottom * upper + to_top * lower
 
 
@@ -112,14 +119,13 @@ def _round_half_away(v: np.ndarray) -> np.ndarray:
     return (np.sign(v) * np.floor(np.abs(v) + np.float32(0.5))).astype(np.intp)
 
 
-def _read(x: np.ndarray, rows: np.ndarray, cols: np.ndarray, fill: np.float32) -> np.ndarray:
-    """x[i, rows[i], cols[i]] for each image i; `fill` where the pixel is outside the image."""
-    n, height, width, _ = x.shape
-    inside = (rows >= 0) & (rows < height) & (cols >= 0) & (cols < width)
-    flat = x.reshape(n, height * width, -1)
-    index = np.clip(rows, 0, height - 1) * width + np.clip(cols, 0, width - 1)
-    values = np.take_along_axis(flat, index.reshape(n, -1, 1), axis=1).reshape(*index.shape, -1)
-    return np.where(inside[..., None], values, fill)
+def _read(planes, image, rows, cols, shape, fill) -> np.ndarray:
+    """Pixel (rows, cols) of each image as (channels, pixels) planes; `fill` outside the image."""
+    _, height, width, _ = shape
+    inside = ((rows >= 0) & (rows < height) & (cols >= 0) & (cols < width)).ravel()
+    index = image + np.clip(rows, 0, height - 1) * width + np.clip(cols, 0, width - 1)
+    values = planes.take(index.ravel(), axis=1)
+    return values if inside.all() else np.where(inside, values, fill)
 
 
 def check_fill_mode(fill_mode: str, interpolation: str) -> None:
