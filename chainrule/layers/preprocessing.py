@@ -113,7 +113,8 @@ class Normalization(Layer):
         invert: apply the inverse map.
 
     Weights (after build, when `mean` is not given): non-trainable 'mean', 'variance' and
-    'count' (the number of samples `adapt` saw), as Keras.
+    'count' (the number of values per feature `adapt` saw), as Keras; Keras keeps the count
+    as int64, chainrule's weights are floats.
     """
 
     def __init__(self, axis=-1, mean=None, variance=None, invert=False, **kwargs):
@@ -138,7 +139,7 @@ class Normalization(Layer):
             shape = tuple(input_shape[a] for a in keep)
             self.adapt_mean = self.add_weight("mean", shape, "zeros", trainable=False)
             self.adapt_variance = self.add_weight("variance", shape, "ones", trainable=False)
-            self.count = self.add_weight("count", (), "zeros", trainable=False, dtype="int64")
+            self.count = self.add_weight("count", (), "zeros", trainable=False)
 
     def _statistics(self, dtype):
         if self.input_mean is not None:
@@ -166,7 +167,7 @@ class Normalization(Layer):
             self.maybe_build(shape)
         self.adapt_mean.assign(mean.reshape(self.adapt_mean.shape).astype(self.dtype))
         self.adapt_variance.assign(variance.reshape(self.adapt_mean.shape).astype(self.dtype))
-        self.count.assign(np.asarray(count, np.int64))
+        self.count.assign(np.asarray(count, self.count.dtype))
 
     def get_config(self):
         listed = [None if v is None else np.asarray(v).tolist()
