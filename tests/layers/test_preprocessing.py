@@ -151,3 +151,22 @@ def test_summary_rows_are_keras(ref):
     lines = []
     model.summary(print_fn=lines.append)
     assert "\n".join(lines).strip() == str(text).strip()
+
+
+@pytest.mark.parametrize("suffix", [".h5", ".keras"])
+def test_models_with_preprocessing_layers_save_and_load(tmp_path, rng, suffix):
+    x = rng.uniform(0, 255, (4, 8, 10, 3)).astype(np.float32)
+    adapted = layers.Normalization(axis=(1, 3))     # after Resizing(5, 5): one per row, channel
+    adapted.adapt(rng.uniform(0, 255, (4, 5, 5, 3)))
+    model = keras.Sequential([
+        layers.Input((8, 10, 3)), layers.RandomFlip(seed=1), layers.RandomRotation(0.1, seed=2),
+        layers.RandomZoom(0.1, 0.2, "constant"), layers.RandomTranslation(0.1, 0.1, "wrap"),
+        layers.RandomContrast(0.2), layers.RandomBrightness(0.1), layers.RandomCrop(6, 8),
+        layers.CenterCrop(6, 6), layers.Resizing(5, 5, "bicubic"), adapted,
+        layers.Normalization(mean=1.0, variance=4.0, invert=True), layers.Rescaling(1 / 255),
+        layers.Flatten(), layers.Dense(2)])
+    model.save(tmp_path / f"m{suffix}")
+    loaded = keras.models.load_model(tmp_path / f"m{suffix}", compile=False)
+    assert [json.dumps(a.get_config()) for a in loaded.layers] == [
+        json.dumps(a.get_config()) for a in model.layers]
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
