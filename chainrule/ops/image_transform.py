@@ -13,7 +13,9 @@ centres at integers). Positions are float32, as TF's kernel computes them. Fill 
 
 This is not `preprocessing.transforms.warp`, which reproduces scipy's modes for
 ImageDataGenerator: scipy's legacy 'wrap' repeats with period n - 1 and its 'constant' does not
-blend. The whole batch is warped at once: one gather per neighbour over all images.
+blend. `reference_transform` warps the whole batch at once in NumPy, one gather per
+neighbour over all images; the compiled loop in `numba_transform` gives the same bits about ten
+times faster, and `transform` takes it when `runtime.kernels` has it loaded.
 
 >>> x = np.arange(5, dtype=np.float32).reshape(1, 1, 5, 1)
 >>> transform(x, translation_matrix([[2.0, 0.0]]), "wrap")[0, 0, :, 0].tolist()
@@ -23,6 +25,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from chainrule.runtime import kernels
+
+LOOPS = "chainrule.ops.numba_transform"      # the compiled loop (Numba), optional
 FILL_MODES = ("reflect", "wrap", "constant", "nearest")
 INTERPOLATIONS = ("bilinear", "nearest")
 
@@ -58,12 +63,30 @@ def transform(images: np.ndarray, matrices: np.ndarray, fill_mode: str = "reflec
               fill_value: float = 0.0, interpolation: str = "bilinear") -> np.ndarray:
     """Warp an (N, H, W, C) batch, image i by `matrices[i]` (or one (8,) matrix for all).
 
+    Runs the compiled loop (`numba_transform`) when it is loaded, else `reference_transform`;
+    the two give the same bits.
+
     Returns:
         A float32 array of the batch's shape.
     """
-    x = np.asarray(images, np.float32)
+    x = np.ascontiguousarray(images, np.float32)
+    m = np.ascontiguousarray(np.broadcast_to(np.asarray(matrices, np.float32).reshape(-1, 8),
+                                             (x.shape[0], 8)))
+    loops = kernels.compiled(np, LOOPS)
+    if loops is None:
+        return reference_transform(x, m, fill_mode, fill_value, interpolation)
+    out = np.empty_like(x)
+    loops.transform(x, m, out, FILL_MODES.index(fill_mode), np.float32(fill_value),
+                    interpolation == "nearest")
+    return out
+
+
+def reference_transform(x: np.ndarray, matrices: np.ndarray, fill_mode: str,
+                        fill_value: float, interpolation: str) -> np.ndarray:
+    """`transform` in NumPy, the whole batch at once: positions, folds, then one gather per
+    neighbour from (channels, pixels) planes."""
     n, height, width, _ = x.shape
-    m = np.broadcast_to(np.asarray(matrices, np.float32).reshape(-1, 8), (n, 8))[:, :, None, None]
+    m = matrices[:, :, None, None]
     cols = np.arange(width, dtype=np.float32)[None, None, :]
     rows = np.arange(height, dtype=np.float32)[None, :, None]
     k = m[:, 6] * cols + m[:, 7] * rows + np.float32(1)

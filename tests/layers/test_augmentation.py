@@ -33,7 +33,7 @@ def ref():
 
 @pytest.mark.parametrize("interpolation", ["bilinear", "nearest"])
 @pytest.mark.parametrize("mode", FILL_MODES)
-def test_pinned_warps_match_keras(ref, mode, interpolation):
+def test_pinned_warps_match_keras(ref, each_kernel_path, mode, interpolation):
     args = dict(fill_mode=mode, interpolation=interpolation, fill_value=7.0)
     key, x = f"{mode}/{interpolation}", ref["x"]
     for name, layer in (("rotation", layers.RandomRotation((0.1, 0.1), **args)),

@@ -56,3 +56,29 @@ def test_unknown_modes_are_refused_with_keras_messages():
         image_transform.check_fill_mode("mirror", "bilinear")
     with pytest.raises(NotImplementedError, match="Unknown `interpolation` bicubic"):
         image_transform.check_fill_mode("reflect", "bicubic")
+
+
+def _matrices(rng, n, height, width):
+    """Rotations, zooms, shifts past the edges, and a projective part."""
+    return np.concatenate([
+        rotation_matrix(rng.uniform(-3, 3, n), height, width),
+        zoom_matrix(rng.uniform(0.3, 2.0, (n, 2)), height, width),
+        translation_matrix(rng.uniform(-3 * width, 3 * width, (n, 2))),
+        rotation_matrix(rng.uniform(-1, 1, n), height, width)
+        + np.array([0, 0, 0, 0, 0, 0, 0.01, -0.02], np.float32)])
+
+
+@pytest.mark.parametrize("interpolation", image_transform.INTERPOLATIONS)
+@pytest.mark.parametrize("mode", image_transform.FILL_MODES)
+def test_every_path_gives_the_references_bits(rng, each_kernel_path, mode, interpolation):
+    x = rng.uniform(-5, 260, (16, 6, 9, 3)).astype(np.float32)
+    matrices = _matrices(rng, 4, 6, 9)
+    expected = image_transform.reference_transform(x, matrices, mode, -2.5, interpolation)
+    np.testing.assert_array_equal(transform(x, matrices, mode, -2.5, interpolation), expected)
+
+
+def test_the_compiled_loop_serves_on_the_numba_path(each_kernel_path):
+    from chainrule.runtime import kernels
+
+    loaded = kernels.compiled(np, image_transform.LOOPS) is not None
+    assert loaded == (each_kernel_path == "numba")
