@@ -19,7 +19,7 @@ import numpy as np
 from chainrule import config, ops
 from chainrule.autodiff.tensor import Tensor
 from chainrule.layers.layer import Layer
-from chainrule.layers.preprocessing import smart_resize
+from chainrule.layers.preprocessing import as_float, smart_resize
 from chainrule.ops import image_transform
 
 MODES = ("horizontal", "vertical", "horizontal_and_vertical")
@@ -38,6 +38,7 @@ class RandomLayer(Layer):
         return self._rng
 
     def call(self, inputs, training=True):
+        inputs = as_float(inputs, self.dtype)
         if not training:
             return inputs
         if inputs.ndim == 3:
@@ -111,6 +112,7 @@ class RandomCrop(RandomLayer):
         self.height, self.width = height, width
 
     def call(self, inputs, training=True):
+        inputs = as_float(inputs, self.dtype)
         if inputs.ndim == 3:
             out = self.call(ops.reshape(inputs, (1, *inputs.shape)), training)
             return ops.reshape(out, out.shape[1:])

@@ -9,9 +9,16 @@ from __future__ import annotations
 import numpy as np
 
 from chainrule import config, ops
+from chainrule.autodiff.tensor import Tensor
 from chainrule.backend import to_numpy
 from chainrule.layers.layer import Layer
 from chainrule.ops.resize import METHODS, resize
+
+
+def as_float(x, dtype: str):
+    """Integer images (uint8 from a decoder) as the layer's float dtype, as Keras converts
+    them; float Tensors are returned as they are (the layer already cast them)."""
+    return x if x.dtype.kind == "f" else Tensor(x.data.astype(dtype))
 
 
 def smart_resize(x, size, interpolation="bilinear"):
@@ -50,7 +57,8 @@ class Resizing(Layer):
         self.interpolation, self.crop_to_aspect_ratio = interpolation, crop_to_aspect_ratio
 
     def call(self, inputs, training=False):
-        return _resize(inputs, (self.height, self.width), self.interpolation,
+        size = (self.height, self.width)
+        return _resize(as_float(inputs, self.dtype), size, self.interpolation,
                        self.crop_to_aspect_ratio)
 
     def compute_output_shape(self, input_shape):
@@ -81,7 +89,7 @@ class CenterCrop(Layer):
         self.height, self.width = height, width
 
     def call(self, inputs, training=False):
-        return center_crop(inputs, self.height, self.width)
+        return center_crop(as_float(inputs, self.dtype), self.height, self.width)
 
     def compute_output_shape(self, input_shape):
         return (*input_shape[:-3], self.height, self.width, input_shape[-1])
@@ -152,6 +160,7 @@ class Normalization(Layer):
         return mean, scale
 
     def call(self, inputs, training=False):
+        inputs = as_float(inputs, self.dtype)
         mean, scale = self._statistics(inputs.dtype)
         return inputs * scale + mean if self.invert else (inputs - mean) / scale
 

@@ -199,3 +199,14 @@ def test_arguments_are_checked_with_keras_messages(make, message):
 def test_experimental_aliases():
     assert layers.experimental.preprocessing.RandomFlip is layers.RandomFlip
     assert layers.experimental.preprocessing.Rescaling is layers.Rescaling
+
+
+@pytest.mark.parametrize("layer", [lambda: layers.RandomFlip(seed=0),
+                                   lambda: layers.RandomRotation(0.2, seed=0),
+                                   lambda: layers.RandomCrop(3, 3, seed=0),
+                                   lambda: layers.Resizing(3, 5), lambda: layers.CenterCrop(2, 2),
+                                   lambda: layers.Normalization(mean=3.0, variance=4.0)])
+def test_integer_images_come_out_float32_as_keras(rng, layer):
+    x = rng.integers(0, 256, (2, 4, 6, 3)).astype(np.uint8)
+    for training in (True, False):
+        assert layer()(x, training=training).dtype == np.float32
