@@ -7,20 +7,19 @@ defaults to True, as in Keras); inside `predict`/`evaluate` it passes its input 
 `seed`, else from the global seed (`chainrule.config.make_rng`), so a seeded run repeats;
 `get_state()`/`set_state()` save and restore it, as Dropout's.
 
-Gradients. Flips, crops, contrast and brightness are built from ops, so the gradient flows
-through them as in Keras. The warps (translation, rotation, zoom) return a constant: TF's own
-gradient of its projective transform is only an approximation, and these layers sit in front
-of the first trainable layer, where no gradient is needed.
+Gradients flow through all of them, as in Keras: flips, crops, contrast and brightness are
+built from ops; the warps (translation, rotation, zoom) are `ops.projective`, whose gradient
+is the exact transpose of the warp (TF's rule for its warp is an approximation: see there).
 """
 from __future__ import annotations
 
 import numpy as np
 
 from chainrule import config, ops
-from chainrule.autodiff.tensor import Tensor
 from chainrule.layers.layer import Layer
 from chainrule.layers.preprocessing import as_float, smart_resize
 from chainrule.ops import image_transform
+from chainrule.ops.projective import projective_transform
 
 MODES = ("horizontal", "vertical", "horizontal_and_vertical")
 
@@ -151,9 +150,8 @@ class _Warp(RandomLayer):
     def augment(self, images):
         n, height, width, _ = images.shape
         matrices = self.matrices(n, height, width)
-        out = image_transform.transform(images.data, matrices, self.fill_mode, self.fill_value,
-                                        self.interpolation)
-        return Tensor(out.astype(images.dtype, copy=False))
+        return projective_transform(images, matrices, self.fill_mode, self.fill_value,
+                                    self.interpolation)
 
     def matrices(self, n: int, height: int, width: int) -> np.ndarray:
         """(n, 8) transforms for a batch (see `ops.image_transform`)."""

@@ -67,12 +67,12 @@ def transform(images: np.ndarray, matrices: np.ndarray, fill_mode: str = "reflec
     the two give the same bits.
 
     Returns:
-        A float32 array of the batch's shape.
+        An array of the batch's shape, float32 (float64 for a float64 batch).
     """
-    x = np.ascontiguousarray(images, np.float32)
+    x = np.ascontiguousarray(images, np.float64 if images.dtype == np.float64 else np.float32)
     m = np.ascontiguousarray(np.broadcast_to(np.asarray(matrices, np.float32).reshape(-1, 8),
                                              (x.shape[0], 8)))
-    loops = kernels.compiled(np, LOOPS)
+    loops = kernels.compiled(np, LOOPS) if x.dtype == np.float32 else None
     if loops is None:
         return reference_transform(x, m, fill_mode, fill_value, interpolation)
     out = np.empty_like(x)
@@ -86,13 +86,7 @@ def reference_transform(x: np.ndarray, matrices: np.ndarray, fill_mode: str,
     """`transform` in NumPy, the whole batch at once: positions, folds, then one gather per
     neighbour from (channels, pixels) planes."""
     n, height, width, _ = x.shape
-    m = matrices[:, :, None, None]
-    cols = np.arange(width, dtype=np.float32)[None, None, :]
-    rows = np.arange(height, dtype=np.float32)[None, :, None]
-    k = m[:, 6] * cols + m[:, 7] * rows + np.float32(1)
-    src_x = (m[:, 0] * cols + m[:, 1] * rows + m[:, 2]) / k
-    src_y = (m[:, 3] * cols + m[:, 4] * rows + m[:, 5]) / k
-    src_x, src_y = _fold(src_x, width, fill_mode), _fold(src_y, height, fill_mode)
+    src_y, src_x = sources(x.shape, matrices, fill_mode)
     planes = x.transpose(3, 0, 1, 2).reshape(x.shape[3], -1)   # (channels, pixels): long rows
     image = np.arange(n).reshape(n, 1, 1) * (height * width)
     fill = np.float32(fill_value)
@@ -101,6 +95,31 @@ def reference_transform(x: np.ndarray, matrices: np.ndarray, fill_mode: str,
     else:
         out = _bilinear(planes, image, src_y, src_x, x.shape, fill)
     return np.ascontiguousarray(out.reshape(x.shape[3], n, height, width).transpose(1, 2, 3, 0))
+
+
+def sources(shape: tuple, matrices: np.ndarray, fill_mode: str):
+    """(rows, cols): the float32 (N, H, W) positions each output pixel reads, folded."""
+    _, height, width, _ = shape
+    m = matrices[:, :, None, None]
+    cols = np.arange(width, dtype=np.float32)[None, None, :]
+    rows = np.arange(height, dtype=np.float32)[None, :, None]
+    k = m[:, 6] * cols + m[:, 7] * rows + np.float32(1)
+    src_x = (m[:, 0] * cols + m[:, 1] * rows + m[:, 2]) / k
+    src_y = (m[:, 3] * cols + m[:, 4] * rows + m[:, 5]) / k
+    return _fold(src_y, height, fill_mode), _fold(src_x, width, fill_mode)
+
+
+def neighbours(src_y: np.ndarray, src_x: np.ndarray, interpolation: str):
+    """[(rows, cols, weight)]: the pixels each output mixes and their float64 weights (None: 1);
+    the products of the float32 distances are exact in float64, as the lerps apply them."""
+    if interpolation == "nearest":
+        return [(_round_half_away(src_y), _round_half_away(src_x), None)]
+    top, left = np.floor(src_y), np.floor(src_x)
+    to_top, to_bottom = (src_y - top).astype(np.float64), (top + 1 - src_y).astype(np.float64)
+    to_left, to_right = src_x - left, left + 1 - src_x
+    top, left = top.astype(np.intp), left.astype(np.intp)
+    return [(top, left, to_bottom * to_right), (top, left + 1, to_bottom * to_left),
+            (top + 1, left, to_top * to_right), (top + 1, left + 1, to_top * to_left)]
 
 
 def _bilinear(planes, image, src_y, src_x, shape, fill) -> np.ndarray:

@@ -1,6 +1,6 @@
 """The random augmentation layers: Keras 2.12's numbers where the draw can be pinned (factor
 ranges of zero width, tests/fixtures/make_keras_preprocessing_layers_reference.py), identity in
-inference, seeded repeatable draws with get_state/set_state, and gradients where they flow."""
+inference, seeded repeatable draws with get_state/set_state, and their gradients."""
 import json
 from pathlib import Path
 
@@ -162,11 +162,21 @@ def test_differentiable_augmentations_pass_gradients(rng, layer):
         assert gradcheck(call, [x], seed=seed)
 
 
-def test_warps_are_constants_in_training_and_identity_in_inference(rng):
-    x = Tensor(rng.standard_normal((2, 4, 5, 1)).astype(np.float32), requires_grad=True)
-    layer = layers.RandomRotation(0.1, seed=0)
-    assert not layer(x).requires_grad
-    assert layer(x, training=False) is x
+@pytest.mark.parametrize("layer", [lambda: layers.RandomRotation(0.1, seed=0),
+                                   lambda: layers.RandomZoom(0.2, fill_mode="constant", seed=0),
+                                   lambda: layers.RandomTranslation(0.2, 0.1, "wrap", seed=0)])
+def test_warps_pass_gradients_in_training_and_are_identity_in_inference(rng, layer):
+    x = rng.standard_normal((2, 4, 5, 1))
+    built = layer()
+    built.dtype = "float64"
+    state = built.get_state()
+
+    def call(t):
+        built.set_state(state)                     # the same draw on every evaluation
+        return built(t)
+    assert gradcheck(call, [x])
+    inputs = Tensor(x.astype(np.float32), requires_grad=True)
+    assert layer()(inputs, training=False) is inputs
 
 
 def test_fit_augments_and_predict_does_not(rng):
