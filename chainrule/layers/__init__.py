@@ -1,5 +1,9 @@
 """Keras-compatible layers. Import as `from chainrule import layers` or `chainrule.layers.X`."""
+from chainrule.layers import experimental
 from chainrule.layers.activation import ELU, LeakyReLU, PReLU
+from chainrule.layers.augmentation import (RandomBrightness, RandomContrast, RandomCrop,
+                                           RandomFlip, RandomRotation, RandomTranslation,
+                                           RandomZoom)
 from chainrule.layers.convolutional import Conv2D
 from chainrule.layers.convolutional_1d import Conv1D
 from chainrule.layers.convolutional_transpose import Conv2DTranspose, SeparableConv2D
@@ -18,6 +22,7 @@ from chainrule.layers.pooling import (AveragePooling2D, GlobalAveragePooling2D,
                                       GlobalMaxPooling2D, MaxPooling2D)
 from chainrule.layers.pooling_1d import (AveragePooling1D, GlobalAveragePooling1D,
                                          GlobalMaxPooling1D, MaxPooling1D)
+from chainrule.layers.preprocessing import CenterCrop, Normalization, Resizing
 from chainrule.layers.reshaping import (Cropping2D, Flatten, Permute, RepeatVector, Reshape,
                                         UpSampling2D, ZeroPadding1D, ZeroPadding2D)
 from chainrule.layers.variable import Variable
@@ -35,7 +40,9 @@ AvgPool1D = AveragePooling1D
 GlobalAvgPool1D = GlobalAveragePooling1D
 GlobalMaxPool1D = GlobalMaxPooling1D
 
-__all__ = ["Activation", "Add", "AlphaDropout", "Average", "AveragePooling1D",
+__all__ = ["Activation", "Add", "CenterCrop", "Normalization", "RandomBrightness",
+           "RandomContrast", "RandomCrop", "RandomFlip", "RandomRotation", "RandomTranslation",
+           "RandomZoom", "Resizing", "experimental", "AlphaDropout", "Average", "AveragePooling1D",
            "AveragePooling2D", "AvgPool1D", "AvgPool2D", "BatchNormalization", "Concatenate",
            "Conv1D", "Conv2D", "Conv2DTranspose", "Conv2d", "Convolution1D", "Convolution2D",
            "Convolution2DTranspose", "Cropping2D", "Dense", "DepthwiseConv2D", "Dot", "Dropout",

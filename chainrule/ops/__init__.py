@@ -2,8 +2,10 @@
 
 Find an op's forward and backward in the module named after what it does:
 arithmetic, reduction, shape, selection, linalg, activation, special, loss, conv,
-conv_transpose, cropping, depthwise, pool, upsampling, normalization, layer_norm, dropout.
-Window geometry is in windows.py, the im2col copies around conv in im2col.py.
+conv_transpose, cropping, depthwise, pool, upsampling, normalization, layer_norm, dropout,
+resize and projective (the image warps of the preprocessing layers).
+Window geometry is in windows.py, the im2col copies around conv in im2col.py; the array maths
+of image resizing and warping in resize_weights.py and image_transform.py.
 """
 from chainrule.ops.activation import (elu, leaky_relu, log_softmax, relu, sigmoid, softmax,
                                       softplus, tanh)
@@ -20,7 +22,9 @@ from chainrule.ops.loss import (sigmoid_cross_entropy, softmax_cross_entropy,
                                 sparse_softmax_cross_entropy)
 from chainrule.ops.normalization import batch_norm
 from chainrule.ops.pool import avg_pool2d, max_pool2d
+from chainrule.ops.projective import projective_transform
 from chainrule.ops.reduction import max, mean, sum
+from chainrule.ops.resize import resize
 from chainrule.ops.shape import cast, concat, flatten, getitem, pad, reshape, stack, transpose
 from chainrule.ops.special import erf
 from chainrule.ops.upsampling import upsampling2d
@@ -35,3 +39,4 @@ __all__ = ["abs", "add", "avg_pool2d", "batch_norm", "cast", "clip", "concat", "
            "transpose"]
 __all__ += ["conv2d_transpose", "crop", "deconv_output_length", "erf", "normalize",
             "upsampling2d"]
+__all__ += ["projective_transform", "resize"]

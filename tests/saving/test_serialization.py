@@ -60,6 +60,19 @@ CONSTRUCTORS = {
     "Subtract": lambda: layers.Subtract(),
     "UpSampling2D": lambda: layers.UpSampling2D((2, 3), interpolation="bilinear"),
     "ZeroPadding1D": lambda: layers.ZeroPadding1D((1, 2)),
+    # issue 12's preprocessing layers
+    "CenterCrop": lambda: layers.CenterCrop(3, 4),
+    "Normalization": lambda: layers.Normalization(axis=(1, -1), mean=[[1.0, 2.0]],
+                                                  variance=[[3.0, 4.0]], invert=True),
+    "RandomBrightness": lambda: layers.RandomBrightness((0.1, -0.2), (-1, 1), seed=2),
+    "RandomContrast": lambda: layers.RandomContrast((0.1, 0.3)),
+    "RandomCrop": lambda: layers.RandomCrop(4, 5, seed=1),
+    "RandomFlip": lambda: layers.RandomFlip("vertical", seed=3),
+    "RandomRotation": lambda: layers.RandomRotation((-0.1, 0.2), "constant", "nearest",
+                                                    fill_value=2.0),
+    "RandomTranslation": lambda: layers.RandomTranslation(0.1, (-0.2, 0.3), "wrap"),
+    "RandomZoom": lambda: layers.RandomZoom(0.2, (-0.1, 0.1), "nearest", seed=4),
+    "Resizing": lambda: layers.Resizing(6, 7, "lanczos3", crop_to_aspect_ratio=True),
 }
 
 
