@@ -336,18 +336,6 @@ def _accepts(method, argument: str) -> bool:
     return _ACCEPTS[key]
 
 
-def _training_default(method) -> bool:
-    """The default of `method`'s `training` argument (True for Keras' augmentation layers,
-    which augment when called directly), False when it has none."""
-    if method not in _TRAINING_DEFAULTS:
-        parameter = inspect.signature(method).parameters.get("training")
-        _TRAINING_DEFAULTS[method] = parameter is not None and parameter.default is True
-    return _TRAINING_DEFAULTS[method]
-
-
-_TRAINING_DEFAULTS: dict = {}
-
-
 def _regularizer(identifier):
     if callable(identifier):
         return identifier
