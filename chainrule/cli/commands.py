@@ -1,7 +1,6 @@
 """`chainrule predict | evaluate | summary | datasets | explain`."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -20,15 +19,16 @@ def load_run(run_dir: str):
     if not classes_path.exists() or not best.exists():
         raise CLIError(f"{run_dir} has no trained weights yet ({run_state.BEST}); train first "
                        f"or pass the run directory of a finished run")
-    indices = json.loads(classes_path.read_text())
+    indices = run_state.read_json(classes_path, "the class names")
     names = sorted(indices, key=indices.get)
     channels = 1 if config.color_mode == "grayscale" else 3
     model = architectures.build(config.model, config.image_size, channels, len(names),
                                 config.vgg_weights)
     try:
         model.load_weights(str(best))
-    except ValueError as error:
-        raise CLIError(f"{best} does not fit a {config.model} model: {error}") from error
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise CLIError(f"cannot load {best}: the file is damaged or does not fit a "
+                       f"{config.model} model ({type(error).__name__}: {error})") from None
     return model, config, names
 
 
@@ -77,9 +77,7 @@ def summary(args) -> int:
     if path.is_dir():
         load_run(args.model)[0].summary()
     elif path.suffix in (".h5", ".hdf5", ".keras"):
-        from chainrule.saving import load_model
-
-        load_model(path, compile=False).summary()
+        _load_saved_model(path).summary()
     elif args.model in architectures.MODELS:
         architectures.build(args.model, args.image_size, 3, args.classes).summary()
     else:
@@ -88,9 +86,25 @@ def summary(args) -> int:
     return 0
 
 
+def _load_saved_model(path: Path):
+    """A saved model file, with a missing or damaged file as a CLIError."""
+    from chainrule.saving import load_model
+
+    if not path.is_file():
+        raise CLIError(f"{path}: no such file")
+    try:
+        return load_model(path, compile=False)
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise CLIError(f"cannot load {path}: the file is damaged or not a saved model "
+                       f"({type(error).__name__}: {error})") from None
+
+
 def datasets(args) -> int:
     from chainrule import datasets as registry
 
+    if args.name and args.action != "download":
+        raise CLIError(f"chainrule datasets {args.action} takes no name (got {args.name!r}); "
+                       f"did you mean: chainrule datasets download {args.name}?")
     if args.action == "list":
         for name in registry.list_builders():
             print(name)
@@ -98,6 +112,10 @@ def datasets(args) -> int:
         if not args.name:
             raise CLIError("chainrule datasets download NAME: which dataset? "
                            "See `chainrule datasets list`.")
+        try:
+            registry.builder(args.name)
+        except ValueError as error:
+            raise CLIError(f"{error} (see: chainrule datasets list)") from None
         print(registry.get_directory(args.name))
     else:
         from chainrule.utils.file_utils import cache_root
