@@ -52,7 +52,18 @@ def _holds_a_run(folder: Path) -> bool:
 
 
 def make_iterators(config):
-    """Training iterator (augmented) and validation iterator (rescale only, not shuffled)."""
+    """Training iterator (augmented) and validation iterator (rescale only, not shuffled).
+
+    The iterators' own refusals (an empty validation subset, a bad augmentation value...) are
+    about the user's folder or flags, so they come out as a CLIError.
+    """
+    try:
+        return _make_iterators(config)
+    except ValueError as error:
+        raise CLIError(str(error)) from None
+
+
+def _make_iterators(config):
     from chainrule.preprocessing.image import ImageDataGenerator
 
     classes = class_folders(config.data_dir)

@@ -97,7 +97,10 @@ def _one_line_warning(message, category, filename, lineno, line=None) -> str:
 
 
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as stop:                        # a bad flag (2) or --help (0)
+        return stop.code
     warnings.formatwarning = _one_line_warning
     try:
         return dispatch(args)

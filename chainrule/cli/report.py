@@ -97,7 +97,8 @@ def finish_run(model, config, out: Path, train_it, val_it, interrupted: bool = F
 
 def _status_lines(config, metrics, epochs, interrupted, diverged, has_best) -> list[str]:
     lines = [f"- epochs trained: {epochs} of {config.epochs}"
-             + (" (stopped early by Ctrl-C)" if interrupted else "")]
+             + (" (stopped early by Ctrl-C)" if interrupted else "")
+             + (", the last one cut short" if diverged else "")]
     if diverged:
         lines.append(f"- **{diverged}**; try a smaller learning rate")
     if metrics is None:

@@ -11,6 +11,8 @@ import signal
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 import chainrule
 from chainrule import optimizers
 from chainrule.callbacks import Callback, CSVLogger, ModelCheckpoint
@@ -59,7 +61,6 @@ def config_from_args(args) -> TrainConfig:
     """The settings of a new run: the flags given, Keras-lecture defaults for the others."""
     bundled = args.data_dir is None
     data_dir = str(data.bundled_digits_dir()) if bundled else args.data_dir
-    data.class_folders(data_dir)                  # '' or a missing folder: refused here
     defaults = TrainConfig(data_dir=data_dir, image_size=32 if bundled else 150)
     given = {"model": args.model, "image_size": args.image_size,
              "batch_size": args.batch_size, "epochs": args.epochs,
@@ -189,10 +190,11 @@ def run(config: TrainConfig | None, out: Path, resume: bool = False,
     stopper, diverged = StopOnInterrupt(), StopOnNonFiniteLoss()
     callbacks = [checkpoint, CSVLogger(str(out / "history.csv"), append=resume),
                  run_state.SaveRunState(out, iterators, checkpoint), stopper, diverged]
-    model.fit(train_it, validation_data=val_it, epochs=config.epochs,
-              initial_epoch=state["epochs_done"], callbacks=callbacks)
-    metrics = report.finish_run(model, config, out, train_it, val_it,
-                                interrupted=stopper.interrupted, diverged=diverged.message)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):   # said once, below
+        model.fit(train_it, validation_data=val_it, epochs=config.epochs,
+                  initial_epoch=state["epochs_done"], callbacks=callbacks)
+        metrics = report.finish_run(model, config, out, train_it, val_it,
+                                    interrupted=stopper.interrupted, diverged=diverged.message)
     if diverged.message:
         raise CLIError(f"{diverged.message}; try a smaller --learning-rate than "
                        f"{config.learning_rate}. What was kept: {out / 'report.md'}")
