@@ -51,6 +51,13 @@ def number(minimum: float = 0.0, below: float | None = None, exclusive: bool = F
     return parse
 
 
+def path_name(text: str) -> str:
+    """An argparse type: a file or folder name, which may not be empty ('' would mean '.')."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a file or folder name, received ''")
+    return text
+
+
 def check_new_run_dir(out: Path, data_dirs: list[str]) -> None:
     """Refuse an `--out` that is a file, holds a run already, holds files of the user's own,
     or lies inside a data folder (where it would become a class of its own)."""
@@ -80,8 +87,8 @@ RESUME_FIXED = {"data_dir": "DATA_DIR", "image_size": "--image-size",
 def check_resume_overrides(out: Path, config, given: dict) -> None:
     """`--resume` continues a run with its own settings: refuse any other one given."""
     for key, value in given.items():
-        if value in (None, False, {}):
-            continue
+        if value in (None, False, {}) or value == getattr(config, key, None):
+            continue                              # not given, or the run's own value
         if key == "out":
             raise CLIError(f"--resume {out} continues in {out}; leave out --out")
         flag, before = RESUME_FIXED[key], getattr(config, key)

@@ -33,6 +33,8 @@ def load_run(run_dir: str):
 
 
 def predict(args) -> int:
+    from PIL import Image
+
     from chainrule.preprocessing.image import img_to_array, load_img
 
     model, config, names = load_run(args.run_dir)
@@ -40,8 +42,11 @@ def predict(args) -> int:
         try:
             img = load_img(path, color_mode=config.color_mode,
                            target_size=(config.image_size, config.image_size))
-        except (OSError, ValueError) as error:
-            raise CLIError(f"cannot read image {path}: {error}") from error
+        except Image.UnidentifiedImageError:
+            raise CLIError(f"cannot read image {path}: not an image file Pillow can "
+                           f"read") from None
+        except (OSError, ValueError, Image.DecompressionBombError) as error:
+            raise CLIError(f"cannot read image {path}: {error}") from None
         probs = model.predict_on_batch(img_to_array(img)[None] / 255.0)[0]
         top = np.argsort(-probs)[:args.top_k]
         ranked = ", ".join(f"{names[i]} {probs[i]:.3f}" for i in top)

@@ -13,7 +13,7 @@ import warnings
 from pathlib import Path
 
 from chainrule.cli.architectures import MODELS, CLIError
-from chainrule.cli.checks import number, positive_int, whole_number
+from chainrule.cli.checks import number, path_name, positive_int, whole_number
 
 BUG = ("chainrule: this is a bug in chainrule, not a mistake of yours; please report it "
        "with the command you ran and the traceback above")
@@ -37,7 +37,8 @@ def _train_parser(sub) -> None:
                    "to this many epochs in all")
     p.add_argument("--validation-split", type=number(0.0, below=1.0, exclusive=True),
                    help="fraction of each class kept for validation (default 0.2)")
-    p.add_argument("--validation-dir", help="a separate folder of validation images")
+    p.add_argument("--validation-dir", type=path_name,
+                   help="a separate folder of validation images")
     p.add_argument("--augment", choices=["none", "lecture"],
                    help="'lecture': rotation 40, shift 0.2, shear 0.2, zoom 0.2, flip")
     p.add_argument("--rotation", type=number(0.0, below=360.0), help="degrees")
@@ -49,9 +50,11 @@ def _train_parser(sub) -> None:
                    help="default adam")
     p.add_argument("--learning-rate", type=number(0.0, exclusive=True), help="default 0.001")
     p.add_argument("--seed", type=whole_number(0), help="default 0")
-    p.add_argument("--vgg-weights", help="'imagenet' (download) or a path to a notop .h5")
-    p.add_argument("--out", help="run directory (default runs/latest)")
-    p.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run")
+    p.add_argument("--vgg-weights", type=path_name,
+                   help="'imagenet' (download) or a path to a notop .h5")
+    p.add_argument("--out", type=path_name, help="run directory (default runs/latest)")
+    p.add_argument("--resume", metavar="RUN_DIR", type=path_name,
+                   help="continue an interrupted run")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -80,13 +83,14 @@ def dispatch(args) -> int:
     from chainrule.cli import checks, commands, train
 
     if args.command == "train":
-        if args.resume:
+        if args.resume is not None:
             given = {key: getattr(args, key, None) for key in checks.RESUME_FIXED}
             given.update(augmentation=train.augmentation_from_args(args), out=args.out)
             train.run(None, Path(args.resume), resume=True, model_name=args.model,
                       epochs=args.epochs, given=given)
         else:
-            train.run(train.config_from_args(args), Path(args.out or "runs/latest"))
+            out = Path(args.out or "runs/latest")          # --out '' is refused by path_name
+            train.run(train.config_from_args(args), out)
         return 0
     return getattr(commands, args.command)(args)
 

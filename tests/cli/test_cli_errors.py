@@ -64,6 +64,11 @@ def test_bad_values_are_refused_before_anything_is_written(workdir, capsys, flag
     (["datasets", "download", "x"], "Dataset 'x' not found"),
     (["datasets", "list", "x"], "takes no name"),
     (["train", ""], "the data folder is an empty name"),
+    (["train", "--out", ""], "argument --out: expected a file or folder name, received ''"),
+    (["train", "--resume", ""], "argument --resume: expected a file or folder name"),
+    (["train", "--validation-dir", ""], "argument --validation-dir: expected a file or"),
+    (["train", "--model", "foo"], "argument --model: invalid choice: 'foo'"),
+    ([], "the following arguments are required: command"),
     (["train", "--resume", "nowhere"], "--resume nowhere: no such run directory"),
     (["evaluate", "nowhere", "."], "is not a run directory"),
 ])
@@ -185,6 +190,9 @@ def fake_run(folder: Path, data: Path, **files) -> Path:
     ({}, ["train", "--resume", "run", "--batch-size", "8"], "--batch-size cannot be changed"),
     ({}, ["train", "--resume", "run", "--augment", "lecture"], "--augment and its flags"),
     ({}, ["train", "--resume", "run", "--out", "elsewhere"], "leave out --out"),
+    ({}, ["train", "--resume", "run", "other", "--epochs", "2"], "DATA_DIR cannot be changed"),
+    ({}, ["train", "--resume", "run", "--batch-size", "4", "--epochs", "2"],
+     "cannot resume run"),                                   # its own batch size: accepted
 ])
 def test_damaged_runs_and_resume_mistakes_are_one_line(workdir, shapes, capsys, files, argv,
                                                        message):
@@ -277,3 +285,16 @@ def test_the_report_of_a_run_without_checkpoint_claims_none(tmp_path):
     assert "epochs trained: 2 of 3, the last one cut short" in text
     assert "no checkpoint was written" in text and "best checkpoint" not in text
     assert "Files: last.h5 (for --resume)." in text and "confusion" not in text
+
+
+def test_predict_names_an_image_it_cannot_read(workdir, shapes, capsys):
+    from chainrule.cli import architectures
+
+    run = fake_run(workdir / "run", shapes)
+    architectures.build("mlp", 8, 3, 3).save_weights(str(run / "best.weights.h5"))
+    (workdir / "notes.png").write_text("not an image")
+    fails_with(["predict", run, "notes.png"], capsys,
+               "cannot read image notes.png: not an image file Pillow can read")
+    fails_with(["predict", run, shapes], capsys, f"cannot read image {shapes}")
+    assert main(["predict", str(run), str(shapes / "square" / "square00.png")]) == 0
+    assert capsys.readouterr().out.startswith(f"{shapes / 'square' / 'square00.png'}: ")
