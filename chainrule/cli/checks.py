@@ -60,13 +60,17 @@ def path_name(text: str) -> str:
 
 def check_new_run_dir(out: Path, data_dirs: list[str]) -> None:
     """Refuse an `--out` that is a file, holds a run already, holds files of the user's own,
-    or lies inside a data folder (where it would become a class of its own)."""
+    or lies inside a data folder (where it would become a class of its own).
+
+    A marked folder without config.json is a start that was killed before its first write
+    finished: it holds nothing of the user's, so a new run may use it.
+    """
     if out.exists() and not out.is_dir():
         raise CLIError(f"--out {out} is a file, not a folder; choose a folder for the run")
-    if run_state.is_run_dir(out):
+    if run_state.is_run_dir(out) and (out / run_state.CONFIG).exists():
         raise CLIError(f"{out} already holds a run; continue it with --resume {out}, "
                        f"or choose another --out")
-    if out.is_dir() and any(out.iterdir()):
+    if out.is_dir() and not run_state.is_run_dir(out) and any(out.iterdir()):
         raise CLIError(f"--out {out} is a folder with files that are not a chainrule run; "
                        f"nothing was written there. Choose a new or empty folder")
     target = out.resolve()

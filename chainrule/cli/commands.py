@@ -121,7 +121,11 @@ def datasets(args) -> int:
             registry.builder(args.name)
         except ValueError as error:
             raise CLIError(f"{error} (see: chainrule datasets list)") from None
-        print(registry.get_directory(args.name))
+        try:
+            print(registry.get_directory(args.name))
+        except OSError as error:
+            raise CLIError(f"cannot download {args.name}: {error}; check the network "
+                           f"connection and try again") from None
     else:
         from chainrule.utils.file_utils import cache_root
 

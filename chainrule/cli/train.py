@@ -70,6 +70,9 @@ def config_from_args(args) -> TrainConfig:
              "augmentation": augmentation_from_args(args)}
     config = TrainConfig(**{**asdict(defaults),
                             **{k: v for k, v in given.items() if v is not None}})
+    if args.validation_split is not None and args.validation_dir is not None:
+        raise CLIError("--validation-split has no effect with --validation-dir (the images "
+                       "of --validation-dir are the validation data); pass only one of them")
     if config.vgg_weights is not None and config.model != "vgg16-transfer":
         raise CLIError(f"--vgg-weights only applies to --model vgg16-transfer, not "
                        f"--model {config.model}")

@@ -298,3 +298,24 @@ def test_predict_names_an_image_it_cannot_read(workdir, shapes, capsys):
     fails_with(["predict", run, shapes], capsys, f"cannot read image {shapes}")
     assert main(["predict", str(run), str(shapes / "square" / "square00.png")]) == 0
     assert capsys.readouterr().out.startswith(f"{shapes / 'square' / 'square00.png'}: ")
+
+
+def test_resume_refuses_a_data_folder_whose_classes_changed(workdir, shapes, capsys):
+    run = fake_run(workdir / "run", shapes, **{"state.json": '{"epochs_done": 0}',
+                                               "classes.json": '{"cat": 0, "dog": 1}'})
+    before = {p.name: p.read_bytes() for p in run.iterdir()}
+    fails_with(["train", "--resume", run, "--epochs", "2"], capsys,
+               "the run was started with ['cat', 'dog']")
+    assert {p.name: p.read_bytes() for p in run.iterdir()} == before
+
+
+def test_validation_split_with_a_validation_folder_is_refused(workdir, shapes, capsys):
+    fails_with(["train", shapes, "--validation-dir", shapes, "--validation-split", "0.3"],
+               capsys, "--validation-split has no effect with --validation-dir")
+
+
+@pytest.mark.slow
+def test_a_start_killed_after_the_marker_does_not_block_a_new_run(workdir, shapes):
+    run_state.mark_run_dir(workdir / "run")                    # killed right after this
+    assert main(tiny_train(shapes, workdir / "run")) == 0
+    assert (workdir / "run" / "config.json").is_file()
