@@ -1,7 +1,6 @@
 """`chainrule predict | evaluate | summary | datasets | explain`."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -20,19 +19,22 @@ def load_run(run_dir: str):
     if not classes_path.exists() or not best.exists():
         raise CLIError(f"{run_dir} has no trained weights yet ({run_state.BEST}); train first "
                        f"or pass the run directory of a finished run")
-    indices = json.loads(classes_path.read_text())
+    indices = run_state.read_json(classes_path, "the class names")
     names = sorted(indices, key=indices.get)
     channels = 1 if config.color_mode == "grayscale" else 3
     model = architectures.build(config.model, config.image_size, channels, len(names),
                                 config.vgg_weights)
     try:
         model.load_weights(str(best))
-    except ValueError as error:
-        raise CLIError(f"{best} does not fit a {config.model} model: {error}") from error
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise CLIError(f"cannot load {best}: the file is damaged or does not fit a "
+                       f"{config.model} model ({type(error).__name__}: {error})") from None
     return model, config, names
 
 
 def predict(args) -> int:
+    from PIL import Image
+
     from chainrule.preprocessing.image import img_to_array, load_img
 
     model, config, names = load_run(args.run_dir)
@@ -40,8 +42,11 @@ def predict(args) -> int:
         try:
             img = load_img(path, color_mode=config.color_mode,
                            target_size=(config.image_size, config.image_size))
-        except (OSError, ValueError) as error:
-            raise CLIError(f"cannot read image {path}: {error}") from error
+        except Image.UnidentifiedImageError:
+            raise CLIError(f"cannot read image {path}: not an image file Pillow can "
+                           f"read") from None
+        except (OSError, ValueError, Image.DecompressionBombError) as error:
+            raise CLIError(f"cannot read image {path}: {error}") from None
         probs = model.predict_on_batch(img_to_array(img)[None] / 255.0)[0]
         top = np.argsort(-probs)[:args.top_k]
         ranked = ", ".join(f"{names[i]} {probs[i]:.3f}" for i in top)
@@ -77,9 +82,7 @@ def summary(args) -> int:
     if path.is_dir():
         load_run(args.model)[0].summary()
     elif path.suffix in (".h5", ".hdf5", ".keras"):
-        from chainrule.saving import load_model
-
-        load_model(path, compile=False).summary()
+        _load_saved_model(path).summary()
     elif args.model in architectures.MODELS:
         architectures.build(args.model, args.image_size, 3, args.classes).summary()
     else:
@@ -88,9 +91,25 @@ def summary(args) -> int:
     return 0
 
 
+def _load_saved_model(path: Path):
+    """A saved model file, with a missing or damaged file as a CLIError."""
+    from chainrule.saving import load_model
+
+    if not path.is_file():
+        raise CLIError(f"{path}: no such file")
+    try:
+        return load_model(path, compile=False)
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise CLIError(f"cannot load {path}: the file is damaged or not a saved model "
+                       f"({type(error).__name__}: {error})") from None
+
+
 def datasets(args) -> int:
     from chainrule import datasets as registry
 
+    if args.name and args.action != "download":
+        raise CLIError(f"chainrule datasets {args.action} takes no name (got {args.name!r}); "
+                       f"did you mean: chainrule datasets download {args.name}?")
     if args.action == "list":
         for name in registry.list_builders():
             print(name)
@@ -98,7 +117,15 @@ def datasets(args) -> int:
         if not args.name:
             raise CLIError("chainrule datasets download NAME: which dataset? "
                            "See `chainrule datasets list`.")
-        print(registry.get_directory(args.name))
+        try:
+            registry.builder(args.name)
+        except ValueError as error:
+            raise CLIError(f"{error} (see: chainrule datasets list)") from None
+        try:
+            print(registry.get_directory(args.name))
+        except OSError as error:
+            raise CLIError(f"cannot download {args.name}: {error}; check the network "
+                           f"connection and try again") from None
     else:
         from chainrule.utils.file_utils import cache_root
 

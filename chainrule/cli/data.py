@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
+from chainrule.cli import run_state
 from chainrule.cli.architectures import CLIError
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".ppm", ".tif", ".tiff")
@@ -18,11 +20,15 @@ def bundled_digits_dir() -> Path:
 
 def class_folders(directory: str) -> list[str]:
     """Sorted class sub-folders of `directory`, each checked to hold at least one image."""
+    if not str(directory).strip():
+        raise CLIError("the data folder is an empty name ''; pass a folder with one sub-folder "
+                       "of images per class (or no folder at all for the bundled digits)")
     root = Path(directory)
     if not root.is_dir():
         raise CLIError(f"data folder {directory} does not exist; pass a folder with one "
                        f"sub-folder of images per class")
-    classes = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    classes = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")
+                     and not _holds_a_run(p))
     if not classes:
         raise CLIError(f"{directory} has no class sub-folders; put the images of each class "
                        f"in a folder of its own, e.g. {directory}/cats/1.jpg")
@@ -35,11 +41,36 @@ def class_folders(directory: str) -> list[str]:
     return classes
 
 
+def _holds_a_run(folder: Path) -> bool:
+    """True (with a warning) for a folder that is or holds a chainrule run: not a class."""
+    for path, _, files in os.walk(folder):
+        if run_state.is_run_dir(Path(path)):
+            warnings.warn(f"ignoring {folder}: it holds a chainrule run ({path}), "
+                          f"not images of a class", UserWarning, stacklevel=2)
+            return True
+    return False
+
+
 def make_iterators(config):
-    """Training iterator (augmented) and validation iterator (rescale only, not shuffled)."""
+    """Training iterator (augmented) and validation iterator (rescale only, not shuffled).
+
+    The iterators' own refusals (an empty validation subset, a bad augmentation value...) are
+    about the user's folder or flags, so they come out as a CLIError.
+    """
+    try:
+        return _make_iterators(config)
+    except ValueError as error:
+        raise CLIError(str(error)) from None
+
+
+def _make_iterators(config):
     from chainrule.preprocessing.image import ImageDataGenerator
 
     classes = class_folders(config.data_dir)
+    if len(classes) < 2:
+        raise CLIError(f"{config.data_dir} has a single class folder ({classes[0]}); a "
+                       f"classifier needs at least 2 classes to tell apart. Add a folder of "
+                       f"images for each other class")
     common = {"target_size": (config.image_size, config.image_size),
               "batch_size": config.batch_size, "classes": classes,
               "class_mode": "categorical", "color_mode": config.color_mode}

@@ -54,51 +54,83 @@ def read_history(path: Path) -> dict:
     return {k: [float(r[k]) for r in rows] for k in (rows[0] if rows else {}) if k != "epoch"}
 
 
-def draw_plots(out: Path, history: dict, metrics: dict, train_it) -> None:
+def draw_plots(out: Path, history: dict, metrics: dict | None, train_it) -> None:
+    """Training curves, the confusion matrix (when there are metrics) and augmented samples."""
     plotting.line_chart({k: v for k, v in history.items() if "loss" in k},
                         out / "training-curves-loss.png", title="loss")
     plotting.line_chart({k: v for k, v in history.items() if "acc" in k},
                         out / "training-curves.png", title="accuracy")
-    plotting.confusion_matrix_image(np.array(metrics["confusion_matrix"]), metrics["classes"],
-                                    out / "confusion-matrix.png")
+    names = sorted(train_it.class_indices, key=train_it.class_indices.get)
+    if metrics is not None:
+        plotting.confusion_matrix_image(np.array(metrics["confusion_matrix"]), names,
+                                        out / "confusion-matrix.png")
     x, y = train_it[0][:2]
-    names = metrics["classes"]
     plotting.image_grid(x[:10], [names[int(i)] for i in np.argmax(y[:10], -1)],
                         out / "augmented-samples.png")
 
 
-def finish_run(model, config, out: Path, train_it, val_it, interrupted: bool = False) -> dict:
-    """Reload the best weights, evaluate on the validation data, write plots and report."""
-    if (out / run_state.BEST).exists():
+def finish_run(model, config, out: Path, train_it, val_it, interrupted: bool = False,
+               diverged: str | None = None) -> dict | None:
+    """Reload the best weights, evaluate on the validation data, write plots and report.
+
+    A run whose loss diverged before any checkpoint was written has no weights worth
+    evaluating: its report says so, and no metrics.json is written (None is returned).
+    """
+    has_best = (out / run_state.BEST).exists()
+    if has_best:
         model.load_weights(str(out / run_state.BEST))
-    metrics = evaluate(model, val_it)
+    metrics = evaluate(model, val_it) if has_best or not diverged else None
     history = read_history(out / "history.csv")
     draw_plots(out, history, metrics, train_it)
-    run_state.write_json(out / "metrics.json", metrics)
-    (out / "report.md").write_text(report_text(config, metrics, history, interrupted))
-    print(f"validation accuracy {metrics['accuracy']:.4f} on {metrics['samples']} images; "
-          f"report: {out / 'report.md'}")
+    if metrics is not None:
+        run_state.write_json(out / "metrics.json", metrics)
+    elif (out / "metrics.json").exists():
+        (out / "metrics.json").unlink()                  # from an earlier session of the run
+    (out / "report.md").write_text(report_text(config, metrics, history, interrupted,
+                                               diverged, out))
+    if metrics is not None:
+        print(f"validation accuracy {metrics['accuracy']:.4f} on {metrics['samples']} images "
+              f"({'best checkpoint' if has_best else 'last weights'}); "
+              f"report: {out / 'report.md'}")
     return metrics
 
 
-def report_text(config, metrics: dict, history: dict, interrupted: bool) -> str:
-    """report.md: settings, final metrics, per-class table and the plots."""
+def _status_lines(config, metrics, epochs, interrupted, diverged, has_best) -> list[str]:
+    lines = [f"- epochs trained: {epochs} of {config.epochs}"
+             + (" (stopped early by Ctrl-C)" if interrupted else "")
+             + (", the last one cut short" if diverged else "")]
+    if diverged:
+        lines.append(f"- **{diverged}**; try a smaller learning rate")
+    if metrics is None:
+        return lines + ["- no checkpoint was written: no epoch ended with a finite "
+                        "validation loss, so there are no trained weights to use"]
+    source = "best checkpoint" if has_best else "last weights; no checkpoint was written"
+    return lines + [f"- validation accuracy ({source}): **{metrics['accuracy']:.4f}** on "
+                    f"{metrics['samples']} images"]
+
+
+def report_text(config, metrics: dict | None, history: dict, interrupted: bool,
+                diverged: str | None = None, out: Path | None = None) -> str:
+    """report.md: settings, final metrics, per-class table and the plots that exist."""
     epochs = len(history.get("loss", []))
+    exists = (lambda name: (out / name).exists()) if out is not None else (lambda name: True)
     lines = [f"# chainrule run: {config.model} on {config.data_dir}", "",
-             f"- epochs trained: {epochs} of {config.epochs}"
-             + (" (stopped early by Ctrl-C)" if interrupted else ""),
-             f"- validation accuracy (best checkpoint): **{metrics['accuracy']:.4f}** on "
-             f"{metrics['samples']} images",
+             *_status_lines(config, metrics, epochs, interrupted, diverged,
+                            exists(run_state.BEST)),
              f"- image size {config.image_size}, batch {config.batch_size}, optimizer "
              f"{config.optimizer} (learning rate {config.learning_rate}), seed {config.seed}",
-             f"- augmentation: {config.augmentation or 'none'}", "",
-             "| class | precision | recall | images |", "|---|---|---|---|"]
-    for name, row in metrics["per_class"].items():
-        lines.append(f"| {name} | {row['precision']:.3f} | {row['recall']:.3f} | "
-                     f"{row['support']} |")
-    lines += ["", "![accuracy](training-curves.png)", "![loss](training-curves-loss.png)",
-              "![confusion matrix](confusion-matrix.png)",
-              "![augmented training samples](augmented-samples.png)", "",
-              "Files: best.weights.h5 (best validation loss), last.h5 (for --resume), "
-              "config.json, history.csv, metrics.json.", ""]
-    return "\n".join(lines)
+             f"- augmentation: {config.augmentation or 'none'}", ""]
+    if metrics is not None:
+        lines += ["| class | precision | recall | images |", "|---|---|---|---|"]
+        lines += [f"| {name} | {row['precision']:.3f} | {row['recall']:.3f} | "
+                  f"{row['support']} |" for name, row in metrics["per_class"].items()]
+        lines.append("")
+    plots = [("accuracy", "training-curves.png"), ("loss", "training-curves-loss.png"),
+             ("confusion matrix", "confusion-matrix.png"),
+             ("augmented training samples", "augmented-samples.png")]
+    lines += [f"![{alt}]({name})" for alt, name in plots if exists(name)]
+    files = [(run_state.BEST, "best validation loss"), (run_state.LAST, "for --resume"),
+             (run_state.CONFIG, ""), ("history.csv", ""), ("metrics.json", "")]
+    listed = ", ".join(name + (f" ({why})" if why else "") for name, why in files
+                       if exists(name))
+    return "\n".join(lines + ["", f"Files: {listed}.", ""])

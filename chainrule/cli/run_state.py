@@ -18,6 +18,20 @@ from chainrule.callbacks import Callback
 
 CONFIG, STATE, LAST, BEST = "config.json", "state.json", "last.h5", "best.weights.h5"
 CLASSES = "classes.json"
+MARKER = ".chainrule-run"          # marks a folder as a run: only such folders are written over
+
+
+def is_run_dir(path: Path) -> bool:
+    """A folder `chainrule train` made: it holds the marker file (or, for runs made before
+    the marker existed, both config.json and last.h5)."""
+    return (path / MARKER).is_file() or ((path / CONFIG).is_file() and (path / LAST).is_file())
+
+
+def mark_run_dir(path: Path) -> None:
+    """Create the run directory and its marker file."""
+    path.mkdir(parents=True, exist_ok=True)
+    (path / MARKER).write_text("This folder is a run of `chainrule train`; `chainrule train "
+                               "--resume` and a new run with this --out may write in it.\n")
 
 
 def write_json(path: Path, data: dict) -> None:
@@ -74,6 +88,8 @@ class SaveRunState(Callback):
         self.run_dir, self.iterators, self.checkpoint = run_dir, iterators, checkpoint
 
     def on_epoch_end(self, epoch, logs=None):
+        if not np.isfinite((logs or {}).get("loss", 0.0)):
+            return                  # a diverged epoch is not a state to resume from
         self.model.save(self.run_dir / LAST)
         write_json(self.run_dir / STATE, {
             "epochs_done": epoch + 1,
@@ -82,8 +98,30 @@ class SaveRunState(Callback):
             "layers": layer_states(self.model)})
 
 
+def read_json(path: Path, what: str) -> dict:
+    """A JSON object of a run directory; an unreadable or corrupt one is a CLIError."""
+    from chainrule.cli.architectures import CLIError
+
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise CLIError(f"cannot read {path} ({what}): {error}") from None
+    if not isinstance(data, dict):
+        raise CLIError(f"cannot read {path} ({what}): expected a JSON object, "
+                       f"received {type(data).__name__}")
+    return data
+
+
 def read_state(run_dir: Path) -> dict:
+    """state.json of a run ({"epochs_done": 0} before the first epoch ends)."""
+    from chainrule.cli.architectures import CLIError
+
     path = run_dir / STATE
     if not path.exists():
         return {"epochs_done": 0}
-    return json.loads(path.read_text())
+    state = read_json(path, "the state for --resume")
+    if not isinstance(state.get("epochs_done"), int) or not isinstance(
+            state.get("iterators", {}), dict):
+        raise CLIError(f"cannot read {path}: it has no whole number 'epochs_done'; the file "
+                       f"is damaged. Start a new run with another --out")
+    return state

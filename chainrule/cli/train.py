@@ -6,15 +6,17 @@ state, then the best weights are reloaded, evaluated and written up in report.md
 """
 from __future__ import annotations
 
-import json
+import math
 import signal
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 import chainrule
 from chainrule import optimizers
 from chainrule.callbacks import Callback, CSVLogger, ModelCheckpoint
-from chainrule.cli import architectures, data, report, run_state
+from chainrule.cli import architectures, checks, data, report, run_state
 from chainrule.cli.architectures import CLIError
 
 LECTURE_AUGMENTATION = {"rotation_range": 40, "width_shift_range": 0.2,
@@ -56,14 +58,45 @@ def augmentation_from_args(args) -> dict:
 
 
 def config_from_args(args) -> TrainConfig:
-    data_dir = args.data_dir or str(data.bundled_digits_dir())
-    image_size = args.image_size or (32 if args.data_dir is None else 150)
-    return TrainConfig(
-        data_dir=data_dir, model=args.model or "seed-cnn", image_size=image_size,
-        batch_size=args.batch_size, epochs=args.epochs or 10,
-        validation_split=args.validation_split, validation_dir=args.validation_dir,
-        augmentation=augmentation_from_args(args), optimizer=args.optimizer,
-        learning_rate=args.learning_rate, seed=args.seed, vgg_weights=args.vgg_weights)
+    """The settings of a new run: the flags given, Keras-lecture defaults for the others."""
+    bundled = args.data_dir is None
+    data_dir = str(data.bundled_digits_dir()) if bundled else args.data_dir
+    defaults = TrainConfig(data_dir=data_dir, image_size=32 if bundled else 150)
+    given = {"model": args.model, "image_size": args.image_size,
+             "batch_size": args.batch_size, "epochs": args.epochs,
+             "validation_split": args.validation_split, "validation_dir": args.validation_dir,
+             "optimizer": args.optimizer, "learning_rate": args.learning_rate,
+             "seed": args.seed, "vgg_weights": args.vgg_weights,
+             "augmentation": augmentation_from_args(args)}
+    config = TrainConfig(**{**asdict(defaults),
+                            **{k: v for k, v in given.items() if v is not None}})
+    if args.validation_split is not None and args.validation_dir is not None:
+        raise CLIError("--validation-split has no effect with --validation-dir (the images "
+                       "of --validation-dir are the validation data); pass only one of them")
+    if config.vgg_weights is not None and config.model != "vgg16-transfer":
+        raise CLIError(f"--vgg-weights only applies to --model vgg16-transfer, not "
+                       f"--model {config.model}")
+    if config.vgg_weights not in (None, "imagenet") and not Path(config.vgg_weights).is_file():
+        raise CLIError(f"--vgg-weights {config.vgg_weights}: no such file; pass 'imagenet' "
+                       f"or the path of a VGG16 notop .h5 file")
+    return config
+
+
+class StopOnNonFiniteLoss(Callback):
+    """Stops training at the first batch whose loss is NaN or infinite, and says where."""
+
+    message = None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(loss):
+            self.message = (f"training stopped: the loss became {loss} at epoch "
+                            f"{self.epoch + 1}, batch {batch + 1}")
+            print(f"\n{self.message}", flush=True)
+            self.model.stop_training = True
 
 
 class StopOnInterrupt(Callback):
@@ -91,42 +124,64 @@ def load_config(out: Path, model: str | None = None) -> TrainConfig:
     if not path.exists():
         raise CLIError(f"{out} is not a run directory (no {run_state.CONFIG}); "
                        f"start a run with: chainrule train DATA_DIR --out {out}")
-    config = TrainConfig(**json.loads(path.read_text()))
+    try:
+        config = TrainConfig(**run_state.read_json(path, "the settings of the run"))
+    except TypeError as error:
+        raise CLIError(f"cannot read {path}: it is not the config.json of a chainrule run "
+                       f"({error})") from None
+    _check_saved_config(config, path)
     if model is not None and model != config.model:
         raise CLIError(f"{out} was trained with --model {config.model}, not {model}; "
                        f"start a new run with another --out")
     return config
 
 
-def prepare_run_dir(config: TrainConfig, out: Path, resume: bool, model: str | None = None,
-                    epochs: int | None = None) -> TrainConfig:
-    """Create the run directory, or check that a resumed one belongs to this model (and
-    record a new total number of epochs, when given)."""
-    path = out / run_state.CONFIG
+def _check_saved_config(config: TrainConfig, path: Path) -> None:
+    """The values of a config.json written by hand or damaged: refused, not trained on."""
+    whole = all(isinstance(v, int) and not isinstance(v, bool) and v >= 1
+                for v in (config.image_size, config.batch_size, config.epochs))
+    rate = isinstance(config.learning_rate, int | float) and math.isfinite(
+        config.learning_rate) and config.learning_rate > 0
+    if not (whole and rate and config.model in architectures.MODELS
+            and isinstance(config.data_dir, str) and isinstance(config.augmentation, dict)):
+        raise CLIError(f"cannot read {path}: its values are not those of a chainrule run "
+                       f"(model, image_size, batch_size, epochs, learning_rate); the file is "
+                       f"damaged")
+
+
+def resume_config(out: Path, model: str | None, epochs: int | None, given: dict):
+    """(config, state) of a run to continue, checked before anything is written."""
+    if not out.is_dir():
+        raise CLIError(f"--resume {out}: no such run directory")
+    config = load_config(out, model)
+    checks.check_resume_overrides(out, config, given)
+    state = run_state.read_state(out)
+    if epochs is not None:
+        config.epochs = epochs
+    if state["epochs_done"] >= config.epochs:
+        raise CLIError(f"{out} has already trained {state['epochs_done']} of "
+                       f"{config.epochs} epochs; pass --epochs N with N above "
+                       f"{state['epochs_done']} to train further")
+    return config, state
+
+
+def run(config: TrainConfig | None, out: Path, resume: bool = False,
+        model_name: str | None = None, epochs: int | None = None,
+        given: dict | None = None) -> dict:
+    """Train (or continue training), then evaluate and write the report. Returns metrics.
+
+    Everything is checked (settings, folders, the saved files of a resumed run) before the
+    first file is written, so a start that fails leaves nothing behind.
+    """
     if resume:
-        config = load_config(out, model)
-        if epochs is not None:
-            config.epochs = epochs
-            run_state.write_json(path, asdict(config))
-        return config
-    if path.exists():
-        raise CLIError(f"{out} already holds a run; continue it with --resume {out}, "
-                       f"or choose another --out")
-    out.mkdir(parents=True, exist_ok=True)
-    run_state.write_json(path, asdict(config))
-    return config
-
-
-def run(config: TrainConfig, out: Path, resume: bool = False, model_name: str | None = None,
-        epochs: int | None = None) -> dict:
-    """Train (or continue training), then evaluate and write the report. Returns metrics."""
-    config = prepare_run_dir(config, out, resume, model_name, epochs)
+        config, state = resume_config(out, model_name, epochs, given or {})
+    else:
+        checks.check_new_run_dir(out, [config.data_dir, config.validation_dir])
+        state = {"epochs_done": 0}
     chainrule.clear_session()                     # layer names as in a fresh process
     chainrule.set_random_seed(config.seed)
     train_it, val_it = data.make_iterators(config)
-    run_state.write_json(out / run_state.CLASSES, train_it.class_indices)
     iterators = {"train": train_it, "validation": val_it}
-    state = run_state.read_state(out)
     checkpoint = ModelCheckpoint(str(out / run_state.BEST), monitor="val_loss", verbose=1,
                                  save_best_only=True, save_weights_only=True)
     if state["epochs_done"]:
@@ -134,13 +189,32 @@ def run(config: TrainConfig, out: Path, resume: bool = False, model_name: str | 
     else:
         model = _new_model(config, train_it)
         model.summary()
-    stopper = StopOnInterrupt()
+    _write_run_start(out, config, train_it.class_indices, resume)
+    stopper, diverged = StopOnInterrupt(), StopOnNonFiniteLoss()
     callbacks = [checkpoint, CSVLogger(str(out / "history.csv"), append=resume),
-                 run_state.SaveRunState(out, iterators, checkpoint), stopper]
-    model.fit(train_it, validation_data=val_it, epochs=config.epochs,
-              initial_epoch=state["epochs_done"], callbacks=callbacks)
-    return report.finish_run(model, config, out, train_it, val_it,
-                             interrupted=stopper.interrupted)
+                 run_state.SaveRunState(out, iterators, checkpoint), stopper, diverged]
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):   # said once, below
+        model.fit(train_it, validation_data=val_it, epochs=config.epochs,
+                  initial_epoch=state["epochs_done"], callbacks=callbacks)
+        metrics = report.finish_run(model, config, out, train_it, val_it,
+                                    interrupted=stopper.interrupted, diverged=diverged.message)
+    if diverged.message:
+        raise CLIError(f"{diverged.message}; try a smaller --learning-rate than "
+                       f"{config.learning_rate}. What was kept: {out / 'report.md'}")
+    return metrics
+
+
+def _write_run_start(out: Path, config: TrainConfig, class_indices: dict, resume: bool):
+    """The first writes of a run: marker, config.json and classes.json."""
+    if resume:
+        saved = run_state.read_json(out / run_state.CLASSES, "the class names") \
+            if (out / run_state.CLASSES).exists() else class_indices
+        if saved != class_indices:
+            raise CLIError(f"{config.data_dir} now has classes {sorted(class_indices)}, but "
+                           f"the run was started with {sorted(saved)}; start a new run")
+    run_state.mark_run_dir(out)
+    run_state.write_json(out / run_state.CONFIG, asdict(config))
+    run_state.write_json(out / run_state.CLASSES, class_indices)
 
 
 def _new_model(config: TrainConfig, train_it):
@@ -156,8 +230,16 @@ def _restore(out: Path, state: dict, checkpoint, iterators):
     """The model of last.h5 (weights and optimizer), with iterator and layer states put back."""
     from chainrule.saving import load_model
 
-    model = load_model(out / run_state.LAST)
-    checkpoint.best = state["best_val_loss"]
-    run_state.restore_states(model, iterators, state)
+    last = out / run_state.LAST
+    if not last.is_file():
+        raise CLIError(f"cannot resume {out}: {run_state.STATE} says {state['epochs_done']} "
+                       f"epoch(s) are done, but {last} is missing")
+    try:
+        model = load_model(last)
+        checkpoint.best = float(state["best_val_loss"])
+        run_state.restore_states(model, iterators, state)
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise CLIError(f"cannot resume {out}: {last} or {run_state.STATE} is damaged "
+                       f"({type(error).__name__}: {error})") from None
     print(f"Resuming {out} after epoch {state['epochs_done']}.")
     return model
