@@ -12,9 +12,9 @@ import re
 
 import numpy as np
 
-from chainrule import config, initializers, ops
+from chainrule import config, constraints, initializers, ops, regularizers
 from chainrule.autodiff.tensor import Tensor, as_tensor
-from chainrule.layers.registry import register_builtin
+from chainrule.layers.registry import get_custom_objects, register_builtin
 from chainrule.layers.symbolic import SymbolicTensor, call_symbolic
 from chainrule.layers.variable import Variable
 
@@ -41,10 +41,13 @@ class Layer:
         dtype: float type of its weights (default `config.floatx()`).
         input_shape / batch_input_shape / input_dim: on a first layer, the input's shape
             without (or with) the batch axis, so the model can be built at once.
+        activity_regularizer: a regularizer of the layer's output: each call adds
+            `activity_regularizer(output) / batch_size` to the losses, as Keras 2 does.
     """
 
     def __init__(self, trainable: bool = True, name: str | None = None, dtype=None,
-                 input_shape=None, batch_input_shape=None, input_dim=None, **kwargs):
+                 input_shape=None, batch_input_shape=None, input_dim=None,
+                 activity_regularizer=None, **kwargs):
         if kwargs:
             raise TypeError(f"{type(self).__name__}: keyword argument not understood: "
                             f"{sorted(kwargs)[0]!r}")
@@ -66,6 +69,7 @@ class Layer:
         self._call_losses: list = []                  # add_loss during the latest call
         self._call_metrics: list = []                 # add_metric during the latest call
         self._regularizers: list = []                 # (variable, regularizer) pairs
+        self.activity_regularizer = _regularizer(activity_regularizer)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -90,10 +94,22 @@ class Layer:
         value = np.asarray(init(shape, dtype=dtype or self.dtype))
         var = Variable(value, name=f"{self.name}/{name or self._unnamed_weight()}:0",
                        trainable=trainable and self.trainable)
+        var.constraint = _constraint(constraint)     # optimizers apply it after each step
         self._own_weights.append((var, bool(trainable)))
         if regularizer is not None:
             self._regularizers.append((var, _regularizer(regularizer)))
         return var
+
+    def _set_weight_options(self, **options) -> None:
+        """Keep `<weight>_regularizer` / `<weight>_constraint` arguments, resolved by name."""
+        for key, value in options.items():
+            resolve = _regularizer if key.endswith("_regularizer") else _constraint
+            setattr(self, key, resolve(value))
+
+    def _weight_options_config(self, *keys: str) -> dict:
+        """The serialized regularizers and constraints named `keys`, for `get_config`."""
+        return {k: (regularizers.serialize if k.endswith("_regularizer") else
+                    constraints.serialize)(getattr(self, k)) for k in keys}
 
     def _unnamed_weight(self) -> str:
         taken = {v.name for v, _ in self._own_weights}
@@ -194,9 +210,21 @@ class Layer:
         try:
             if _accepts(type(self).call, "training"):
                 kwargs["training"] = bool(training)
-            return self.call(x, *args, **kwargs)
+            outputs = self.call(x, *args, **kwargs)
         finally:
             _TRAINING.reset(token)
+        if self.activity_regularizer is not None:
+            self._add_activity_losses(outputs)
+        return outputs
+
+    def _add_activity_losses(self, outputs) -> None:
+        """Keras 2's activity penalty: regularizer(output) / batch size, per output."""
+        flat = list(outputs.values()) if isinstance(outputs, dict) else (
+            list(outputs) if isinstance(outputs, list | tuple) else [outputs])
+        for y in flat:
+            penalty = as_tensor(self.activity_regularizer(y))
+            batch = y.shape[0] if y.ndim else 0
+            self.add_loss(penalty / np.asarray(batch, penalty.dtype) if batch else penalty * 0)
 
     def _autocast(self, value) -> Tensor:
         """Floating inputs take the layer's dtype, as Keras' autocast: float64 data meets
@@ -317,11 +345,13 @@ def _accepts(method, argument: str) -> bool:
 
 
 def _regularizer(identifier):
-    if callable(identifier):
-        return identifier
-    from chainrule import regularizers   # written for issue 12; names like 'l2' resolve there
+    """A regularizer from a layer argument; custom names resolve in the custom-object scope."""
+    return regularizers.get(identifier, get_custom_objects())
 
-    return regularizers.get(identifier)
+
+def _constraint(identifier):
+    """A constraint from a layer argument; custom names resolve in the custom-object scope."""
+    return constraints.get(identifier, get_custom_objects())
 
 
 def _is_symbolic(inputs) -> bool:

@@ -153,12 +153,11 @@ class Model(Evaluation, Layer):
 
     @property
     def losses(self) -> list:
-        """add_loss values of the latest call and weight penalties, of every layer inside."""
-        own = list(self._call_losses) + [fn(v) for v, fn in self._regularizers]
-        inner = training.collect(self, "_call_losses")[len(self._call_losses):]
-        penalties = [fn(v) for v, fn in training.collect(self, "_regularizers")[
-            len(self._regularizers):]]
-        return own + inner + penalties
+        """Per layer (the model first, then every layer inside, each once, as Keras walks
+        them): its `add_loss` values of the latest call (activity penalties included), then
+        its weight penalties, computed now from the current weights."""
+        return [loss for layer in training.flatten_layers(self)
+                for loss in [*layer._call_losses, *(fn(v) for v, fn in layer._regularizers)]]
 
     def _check_compiled(self, what: str) -> training.CompiledState:
         if self.compiled is None:

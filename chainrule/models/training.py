@@ -78,17 +78,22 @@ def _metric_list(metrics) -> list:
     return list(metrics) if isinstance(metrics, list | tuple) else [metrics]
 
 
-def collect(layer, attribute: str) -> list:
-    """`attribute` lists of `layer` and of every layer inside it, each layer once."""
+def flatten_layers(layer) -> list:
+    """`layer` and every layer inside it, depth first, each layer once."""
     out, seen, stack = [], set(), [layer]
     while stack:
         current = stack.pop()
         if id(current) in seen:
             continue
         seen.add(id(current))
-        out.extend(getattr(current, attribute, []))
+        out.append(current)
         stack.extend(reversed(getattr(current, "layers", [])))
     return out
+
+
+def collect(layer, attribute: str) -> list:
+    """`attribute` lists of `layer` and of every layer inside it, each layer once."""
+    return [item for current in flatten_layers(layer) for item in getattr(current, attribute, [])]
 
 
 def unpack_x_y_sample_weight(data):
