@@ -22,6 +22,9 @@ from chainrule.layers.variable import Variable
 # (a subclassed model's `call` that runs `self.dropout(x)`), as Keras' call context does.
 _TRAINING: contextvars.ContextVar[bool | None] = contextvars.ContextVar("training", default=None)
 # add_weight keywords tf.keras accepts that have no meaning here (no distribution strategy).
+# The get_config keys of a layer with a kernel and a bias (Dense, Conv*), in Keras' order.
+KERNEL_AND_BIAS_OPTIONS = ("kernel_regularizer", "bias_regularizer", "activity_regularizer",
+                           "kernel_constraint", "bias_constraint")
 _IGNORED_WEIGHT_KWARGS = {"use_resource", "synchronization", "aggregation", "partitioner",
                           "caching_device", "getter", "experimental_autocast"}
 
@@ -105,6 +108,11 @@ class Layer:
         for key, value in options.items():
             resolve = _regularizer if key.endswith("_regularizer") else _constraint
             setattr(self, key, resolve(value))
+
+    def _options(self, weight: str) -> dict:
+        """add_weight's `regularizer` and `constraint` for `weight` ('kernel', 'bias', ...)."""
+        return {"regularizer": getattr(self, f"{weight}_regularizer", None),
+                "constraint": getattr(self, f"{weight}_constraint", None)}
 
     def _weight_options_config(self, *keys: str) -> dict:
         """The serialized regularizers and constraints named `keys`, for `get_config`."""
