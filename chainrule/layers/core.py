@@ -12,7 +12,11 @@ from chainrule.layers.symbolic import SymbolicTensor
 class InputLayer(Layer):
     """The entry point of a functional model: passes its input through unchanged."""
 
-    def __init__(self, input_shape=None, batch_size=None, dtype=None, name=None, **kwargs):
+    def __init__(self, input_shape=None, batch_size=None, dtype=None, name=None, sparse=None,
+                 ragged=None, **kwargs):
+        if sparse or ragged:                      # Keras' configs hold both, False
+            raise ValueError(f"InputLayer: sparse and ragged inputs are not supported. "
+                             f"Received: sparse={sparse!r}, ragged={ragged!r}")
         batch_input_shape = kwargs.pop("batch_input_shape", None)
         if batch_input_shape is None:
             if input_shape is None:
