@@ -109,3 +109,16 @@ def test_loads_keras_h5_with_regularizers_and_constraints():
         assert json.loads(json.dumps(layer.get_config())) == config
     model(x)
     np.testing.assert_allclose([v.item() for v in model.losses], want, rtol=1e-5)
+
+
+def test_activity_penalty_of_a_conv_relu_before_max_pooling(rng):
+    """Sequential runs Conv2D(relu) + MaxPooling2D fused (ReLU after the pool), except when
+    the conv has an activity regularizer, whose penalty is of the ReLU's full output."""
+    conv = layers.Conv2D(2, 3, activation="relu", activity_regularizer=regularizers.L1(0.1))
+    model = models.Sequential([layers.Input((6, 6, 1)), conv, layers.MaxPooling2D()])
+    x = rng.standard_normal((3, 6, 6, 1)).astype(np.float32)
+    model(x)
+    z = layers.Conv2D.from_config({**conv.get_config(), "activity_regularizer": None})
+    z(x), z.set_weights(conv.get_weights())
+    (penalty,) = model.losses
+    np.testing.assert_allclose(penalty.item(), 0.1 * np.abs(z(x).data).sum() / 3, rtol=1e-5)
