@@ -95,6 +95,7 @@ def test_configs_and_penalties_survive_save_and_load(tmp_path, rng, suffix):
     for ours, theirs in zip(model.layers, loaded.layers):
         assert json.dumps(ours.get_config()) == json.dumps(theirs.get_config())
     model(x), loaded(x)
+    assert len(model.losses) == 4                      # activity, then 3 weight penalties
     assert [v.item() for v in loaded.losses] == [v.item() for v in model.losses]
     assert isinstance(loaded.layers[1].kernel.constraint, constraints.MinMaxNorm)
 
