@@ -7,6 +7,7 @@ weights with `add_weight` (in Keras' order, under Keras' names), `call` does the
 from __future__ import annotations
 
 import contextvars
+import functools
 import inspect
 import re
 
@@ -71,7 +72,7 @@ class Layer:
         self._outbound_tensors: list[SymbolicTensor] = []   # what calls on symbols made
         self._call_losses: list = []                  # add_loss during the latest call
         self._call_metrics: list = []                 # add_metric during the latest call
-        self._regularizers: list = []                 # (variable, regularizer) pairs
+        self._callable_losses: list = []              # weight penalties, add_loss(fn)
         self.activity_regularizer = _regularizer(activity_regularizer)
 
     def __init_subclass__(cls, **kwargs):
@@ -100,7 +101,7 @@ class Layer:
         var.constraint = _constraint(constraint)     # optimizers apply it after each step
         self._own_weights.append((var, bool(trainable)))
         if regularizer is not None:
-            self._regularizers.append((var, _regularizer(regularizer)))
+            self._callable_losses.append(functools.partial(_regularizer(regularizer), var))
         return var
 
     def _set_weight_options(self, **options) -> None:
@@ -129,8 +130,16 @@ class Layer:
 
     # --- losses and metrics added in call() ---------------------------------------------
     def add_loss(self, loss) -> None:
-        """Add a scalar (a Tensor, so it is differentiable) to the training loss."""
-        self._call_losses.append(loss() if callable(loss) else loss)
+        """Add a scalar (a Tensor, so it is differentiable) to the training loss.
+
+        A value given during `call` counts for that call only. A zero-argument callable
+        (`model.add_loss(lambda: ops.mean(dense.kernel))`) is kept and evaluated each time
+        `losses` is read, as Keras does with weight penalties.
+        """
+        if callable(loss):
+            self._callable_losses.append(loss)
+        else:
+            self._call_losses.append(loss)
 
     def add_metric(self, value, name: str | None = None, aggregation: str = "mean") -> None:
         """Report the mean of `value` over the epoch in the logs under `name`."""
@@ -142,7 +151,12 @@ class Layer:
     @property
     def losses(self) -> list:
         """Losses added during the latest call, then the weight regularization penalties."""
-        return list(self._call_losses) + [fn(v) for v, fn in self._regularizers]
+        return self._own_losses()
+
+    def _own_losses(self) -> list:
+        """This layer's (not inner layers'): the latest call's, then the callables' values."""
+        values = [fn() for fn in self._callable_losses]
+        return [*self._call_losses, *(v for v in values if v is not None)]
 
     @property
     def trainable(self) -> bool:

@@ -155,9 +155,8 @@ class Model(Evaluation, Layer):
     def losses(self) -> list:
         """Per layer (the model first, then every layer inside, each once, as Keras walks
         them): its `add_loss` values of the latest call (activity penalties included), then
-        its weight penalties, computed now from the current weights."""
-        return [loss for layer in training.flatten_layers(self)
-                for loss in [*layer._call_losses, *(fn(v) for v, fn in layer._regularizers)]]
+        its weight penalties and `add_loss` callables, computed now from the current weights."""
+        return [loss for layer in training.flatten_layers(self) for loss in layer._own_losses()]
 
     def _check_compiled(self, what: str) -> training.CompiledState:
         if self.compiled is None:

@@ -123,3 +123,26 @@ def test_activity_penalty_of_a_conv_relu_before_max_pooling(rng):
     z(x), z.set_weights(conv.get_weights())
     (penalty,) = model.losses
     np.testing.assert_allclose(penalty.item(), 0.1 * np.abs(z(x).data).sum() / 3, rtol=1e-5)
+
+
+def test_callable_losses_are_kept_and_follow_the_weights_in_keras_order():
+    """As tf.keras 2.12: model.add_loss(lambda: ...) counts at every step; per layer, the
+    latest call's losses come first, then weight penalties and callables in the order added."""
+    inputs = layers.Input((3,))
+    dense = layers.Dense(2, kernel_regularizer=regularizers.L2(0.1), activity_regularizer="l1")
+    model = models.Model(inputs, layers.Dense(1)(dense(inputs)))
+    model.add_loss(lambda: dense.kernel.mean())
+    dense.add_loss(lambda: dense.kernel.mean() * 2)
+    x = np.ones((2, 3), np.float32)
+    for _ in range(2):
+        y = dense(x)
+        model(x)
+    kernel = dense.kernel.data
+    want = [kernel.mean(), np.float32(0.01) * np.abs(y.data).sum() / 2,
+            np.float32(0.1) * (kernel ** 2).sum(), 2 * kernel.mean()]
+    np.testing.assert_allclose([v.item() for v in model.losses], want, rtol=1e-6)
+    model.compile(optimizers.SGD(0.1), "mse")
+    pred = model(x).data
+    expected = np.mean(pred ** 2) + sum(v.item() for v in model.losses)
+    assert model.train_on_batch(x, np.zeros((2, 1), np.float32)) == pytest.approx(expected,
+                                                                                   rel=1e-6)
