@@ -11,8 +11,10 @@ constraints are array code (NumPy or CuPy): they are not differentiated.
 """
 from __future__ import annotations
 
-from chainrule.backend import get_array_module
+import numpy as np
+
 from chainrule.autodiff.tensor import Tensor
+from chainrule.backend import get_array_module
 
 _EPSILON = 1e-7                                       # Keras' backend.epsilon()
 
@@ -127,14 +129,50 @@ class UnitNorm(Constraint):
         return {"axis": self.axis}
 
 
+class RadialConstraint(Constraint):
+    """Make each (kh, kh) slice of a square conv kernel constant on square rings, as Keras 2.
+
+    For kh = 2s + 1 the centre takes the value at diagonal position s - 1 and the ring r steps
+    out takes the value at s - 1 + r; for kh = 2s the central 2x2 block takes the value at
+    s - 1 and ring r the value at s + r. (These are tf.keras 2.12's positions, kept for
+    parity.) Expects a (kh, kh, in, out) kernel, kh >= 2.
+    """
+
+    def __call__(self, w):
+        w = _values(w)
+        if w.ndim != 4:
+            raise ValueError(f"The weight tensor must have rank 4. Received weight tensor with "
+                             f"shape: {w.shape}")
+        if w.shape[0] != w.shape[1] or w.shape[0] < 2:
+            raise ValueError(f"RadialConstraint expects a square kernel of size 2 or more. "
+                             f"Received weight tensor with shape: {w.shape}")
+        xp = get_array_module(w)
+        source = xp.asarray(_ring_sources(w.shape[0]))
+        return w[source, source]
+
+
+def _ring_sources(n: int):
+    """For each (i, j) of an n x n kernel, the diagonal index whose value it takes."""
+    half, index = n // 2, np.arange(n)
+    if n % 2:
+        dist = np.abs(index - half)
+        ring = np.maximum(dist[:, None], dist[None, :])
+        return half - 1 + ring
+    dist = np.where(index < half, half - 1 - index, index - half)
+    ring = np.maximum(dist[:, None], dist[None, :])
+    return np.where(ring == 0, half - 1, half + ring)
+
+
 def _axis(axis):
     return tuple(axis) if isinstance(axis, list | tuple) else axis
 
 
 max_norm, min_max_norm, non_neg, unit_norm = MaxNorm, MinMaxNorm, NonNeg, UnitNorm
+radial_constraint = RadialConstraint
 _BY_NAME = {"MaxNorm": MaxNorm, "MinMaxNorm": MinMaxNorm, "NonNeg": NonNeg,
-            "UnitNorm": UnitNorm, "max_norm": MaxNorm, "min_max_norm": MinMaxNorm,
-            "non_neg": NonNeg, "unit_norm": UnitNorm}
+            "UnitNorm": UnitNorm, "RadialConstraint": RadialConstraint, "max_norm": MaxNorm,
+            "min_max_norm": MinMaxNorm, "non_neg": NonNeg, "unit_norm": UnitNorm,
+            "radial_constraint": RadialConstraint}
 
 
 def serialize(constraint):

@@ -41,7 +41,8 @@ def test_serialized_form_matches_keras_and_round_trips(case):
 def test_names_and_aliases():
     for name, cls in [("max_norm", constraints.MaxNorm), ("min_max_norm", constraints.MinMaxNorm),
                       ("non_neg", constraints.NonNeg), ("unit_norm", constraints.UnitNorm),
-                      ("MaxNorm", constraints.MaxNorm)]:
+                      ("MaxNorm", constraints.MaxNorm),
+                      ("radial_constraint", constraints.RadialConstraint)]:
         assert type(constraints.get(name)) is cls
     assert constraints.max_norm is constraints.MaxNorm and constraints.get(None) is None
     assert constraints.serialize(constraints.min_max_norm(0.1)) == {
@@ -65,6 +66,11 @@ def test_errors_are_keras():
         constraints.get(3)
     with pytest.raises(ValueError, match="Unknown constraint: 'foo'"):
         constraints.get("foo")
+    with pytest.raises(ValueError, match=r"must have rank 4. Received weight tensor with shape: "
+                                         r"\(3, 3\)"):
+        constraints.RadialConstraint()(np.ones((3, 3), np.float32))
+    with pytest.raises(ValueError, match="expects a square kernel"):
+        constraints.RadialConstraint()(np.ones((3, 4, 1, 1), np.float32))
 
 
 def clip_to_one(w):
