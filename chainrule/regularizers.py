@@ -19,6 +19,7 @@ import numpy as np
 
 from chainrule import ops
 from chainrule.autodiff.tensor import as_tensor
+from chainrule.backend import get_array_module
 
 
 class Regularizer:
@@ -142,7 +143,7 @@ class OrthogonalRegularizer(Regularizer):
         squares = ops.sum(ops.square(vectors), axis=1, keepdims=True)
         unit = ops.div(vectors, ops.sqrt(ops.maximum(squares, 1e-12)))
         size = vectors.shape[0]
-        off_diagonal = (1.0 - np.eye(size)).astype(x.dtype)
+        off_diagonal = 1 - get_array_module(x.data).eye(size, dtype=x.dtype)
         products = ops.mul(ops.matmul(unit, ops.transpose(unit)), off_diagonal)
         pairs = size * (size - 1.0) / 2.0
         total = ops.div(ops.sum(ops.abs(products)), np.asarray(pairs, dtype=x.dtype))

@@ -246,7 +246,7 @@ class Layer:
         for y in flat:
             penalty = as_tensor(self.activity_regularizer(y))
             batch = y.shape[0] if y.ndim else 0
-            self.add_loss(penalty / np.asarray(batch, penalty.dtype) if batch else penalty * 0)
+            self.add_loss(penalty / batch if batch else penalty * 0)   # as divide_no_nan
 
     def _autocast(self, value) -> Tensor:
         """Floating inputs take the layer's dtype, as Keras' autocast: float64 data meets
