@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from chainrule import activations, initializers, ops
 from chainrule.layers.input_spec import InputSpec
-from chainrule.layers.layer import KERNEL_AND_BIAS_OPTIONS, Layer
+from chainrule.layers.layer import Layer
+from chainrule.layers.weight_options import KERNEL_AND_BIAS_OPTIONS
 
 
 def normalize_tuple(value, n: int, arg: str, layer: str, allow_zero: bool = False

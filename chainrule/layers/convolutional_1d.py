@@ -4,7 +4,8 @@ from __future__ import annotations
 from chainrule import activations, initializers, ops
 from chainrule.layers.convolutional import normalize_tuple
 from chainrule.layers.input_spec import InputSpec
-from chainrule.layers.layer import KERNEL_AND_BIAS_OPTIONS, Layer
+from chainrule.layers.layer import Layer
+from chainrule.layers.weight_options import KERNEL_AND_BIAS_OPTIONS
 
 
 def normalize_padding_1d(value) -> str:

@@ -5,7 +5,8 @@ import numpy as np
 
 from chainrule import activations, config, initializers, ops
 from chainrule.layers.input_spec import InputSpec
-from chainrule.layers.layer import KERNEL_AND_BIAS_OPTIONS, Layer, _as_shape
+from chainrule.layers.layer import Layer, _as_shape
+from chainrule.layers.weight_options import KERNEL_AND_BIAS_OPTIONS
 from chainrule.layers.symbolic import SymbolicTensor
 
 

@@ -13,19 +13,18 @@ import re
 
 import numpy as np
 
-from chainrule import config, constraints, initializers, ops, regularizers
+from chainrule import config, initializers, ops
 from chainrule.autodiff.tensor import Tensor, as_tensor
-from chainrule.layers.registry import get_custom_objects, register_builtin
+from chainrule.layers.registry import register_builtin
 from chainrule.layers.symbolic import SymbolicTensor, call_symbolic
 from chainrule.layers.variable import Variable
+from chainrule.layers.weight_options import (WeightOptions, activity_penalties,
+                                             resolve_constraint, resolve_regularizer)
 
 # The `training` flag of the outermost call, inherited by inner calls that do not pass one
 # (a subclassed model's `call` that runs `self.dropout(x)`), as Keras' call context does.
 _TRAINING: contextvars.ContextVar[bool | None] = contextvars.ContextVar("training", default=None)
 # add_weight keywords tf.keras accepts that have no meaning here (no distribution strategy).
-# The get_config keys of a layer with a kernel and a bias (Dense, Conv*), in Keras' order.
-KERNEL_AND_BIAS_OPTIONS = ("kernel_regularizer", "bias_regularizer", "activity_regularizer",
-                           "kernel_constraint", "bias_constraint")
 _IGNORED_WEIGHT_KWARGS = {"use_resource", "synchronization", "aggregation", "partitioner",
                           "caching_device", "getter", "experimental_autocast"}
 
@@ -36,7 +35,7 @@ def to_snake_case(name: str) -> str:
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
-class Layer:
+class Layer(WeightOptions):
     """Base class of all layers. See the module docstring.
 
     Args:
@@ -73,7 +72,7 @@ class Layer:
         self._call_losses: list = []                  # add_loss during the latest call
         self._call_metrics: list = []                 # add_metric during the latest call
         self._callable_losses: list = []              # weight penalties, add_loss(fn)
-        self.activity_regularizer = _regularizer(activity_regularizer)
+        self.activity_regularizer = resolve_regularizer(activity_regularizer)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -98,27 +97,11 @@ class Layer:
         value = np.asarray(init(shape, dtype=dtype or self.dtype))
         var = Variable(value, name=f"{self.name}/{name or self._unnamed_weight()}:0",
                        trainable=trainable and self.trainable)
-        var.constraint = _constraint(constraint)     # optimizers apply it after each step
+        var.constraint = resolve_constraint(constraint)     # optimizers apply it after each step
         self._own_weights.append((var, bool(trainable)))
         if regularizer is not None:
-            self._callable_losses.append(functools.partial(_regularizer(regularizer), var))
+            self._callable_losses.append(functools.partial(resolve_regularizer(regularizer), var))
         return var
-
-    def _set_weight_options(self, **options) -> None:
-        """Keep `<weight>_regularizer` / `<weight>_constraint` arguments, resolved by name."""
-        for key, value in options.items():
-            resolve = _regularizer if key.endswith("_regularizer") else _constraint
-            setattr(self, key, resolve(value))
-
-    def _options(self, weight: str) -> dict:
-        """add_weight's `regularizer` and `constraint` for `weight` ('kernel', 'bias', ...)."""
-        return {"regularizer": getattr(self, f"{weight}_regularizer", None),
-                "constraint": getattr(self, f"{weight}_constraint", None)}
-
-    def _weight_options_config(self, *keys: str) -> dict:
-        """The serialized regularizers and constraints named `keys`, for `get_config`."""
-        return {k: (regularizers.serialize if k.endswith("_regularizer") else
-                    constraints.serialize)(getattr(self, k)) for k in keys}
 
     def _unnamed_weight(self) -> str:
         taken = {v.name for v, _ in self._own_weights}
@@ -150,8 +133,10 @@ class Layer:
 
     @property
     def losses(self) -> list:
-        """Losses added during the latest call, then the weight regularization penalties."""
-        return self._own_losses()
+        """Per layer (this one, then the layers inside it, each once, as Keras walks them):
+        its `add_loss` values of the latest call (activity penalties included), then its
+        weight penalties and `add_loss` callables, computed now from the current weights."""
+        return [loss for layer in flatten_layers(self) for loss in layer._own_losses()]
 
     def _own_losses(self) -> list:
         """This layer's (not inner layers'): the latest call's, then the callables' values."""
@@ -167,11 +152,31 @@ class Layer:
         self._trainable = bool(value)
         for var, declared in self._own_weights:
             var.trainable = declared and self._trainable
+        for layer in self._tracked_layers():
+            layer.trainable = value
 
     @property
     def weights(self) -> list[Variable]:
-        """All weights in creation order (Keras' `weights` for a layer)."""
-        return [v for v, _ in self._own_weights]
+        """Own weights in creation order, then those of layers held in attributes (a custom
+        layer's `self.dense = Dense(4)`), as Keras tracks them."""
+        own = [v for v, _ in self._own_weights]
+        seen = {id(v) for v in own}
+        for layer in self._tracked_layers():
+            for v in layer.weights:
+                if id(v) not in seen:
+                    seen.add(id(v))
+                    own.append(v)
+        return own
+
+    def _tracked_layers(self) -> list:
+        """Layers assigned to public attributes, alone or in lists/tuples."""
+        found = []
+        for key, value in vars(self).items():
+            if key.startswith("_"):
+                continue
+            items = value if isinstance(value, list | tuple) else [value]
+            found += [v for v in items if isinstance(v, Layer) and v is not self]
+        return found
 
     @property
     def trainable_weights(self) -> list[Variable]:
@@ -226,27 +231,18 @@ class Layer:
             self.input_spec.check(x.shape, layer_name=self.name)
         self.maybe_build(_shape_of(x))
         if training is None:
-            training = _TRAINING.get()
-        token = _TRAINING.set(bool(training))
+            training = _TRAINING.get()      # None when nobody said: call's own default applies
+        token = _TRAINING.set(training)
         self._call_losses, self._call_metrics = [], []
         try:
-            if _accepts(type(self).call, "training"):
+            if training is not None and _accepts(type(self).call, "training"):
                 kwargs["training"] = bool(training)
             outputs = self.call(x, *args, **kwargs)
         finally:
             _TRAINING.reset(token)
         if self.activity_regularizer is not None:
-            self._add_activity_losses(outputs)
+            self._call_losses += activity_penalties(self.activity_regularizer, outputs)
         return outputs
-
-    def _add_activity_losses(self, outputs) -> None:
-        """Keras 2's activity penalty: regularizer(output) / batch size, per output."""
-        flat = list(outputs.values()) if isinstance(outputs, dict) else (
-            list(outputs) if isinstance(outputs, list | tuple) else [outputs])
-        for y in flat:
-            penalty = as_tensor(self.activity_regularizer(y))
-            batch = y.shape[0] if y.ndim else 0
-            self.add_loss(penalty / batch if batch else penalty * 0)   # as divide_no_nan
 
     def _autocast(self, value) -> Tensor:
         """Floating inputs take the layer's dtype, as Keras' autocast: float64 data meets
@@ -322,6 +318,21 @@ class Layer:
 register_builtin(Layer)
 
 
+def flatten_layers(layer) -> list:
+    """`layer` and every layer inside it (a model's `layers`, a custom layer's attributes),
+    depth first, each layer once."""
+    out, seen, stack = [], set(), [layer]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        out.append(current)
+        children = current.layers if hasattr(current, "layers") else current._tracked_layers()
+        stack.extend(reversed(children))
+    return out
+
+
 def _as_shape(shape, layer_name: str) -> tuple:
     if isinstance(shape, int):
         shape = (shape,)
@@ -364,16 +375,6 @@ def _accepts(method, argument: str) -> bool:
         _ACCEPTS[key] = argument in params or any(
             p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
     return _ACCEPTS[key]
-
-
-def _regularizer(identifier):
-    """A regularizer from a layer argument; custom names resolve in the custom-object scope."""
-    return regularizers.get(identifier, get_custom_objects())
-
-
-def _constraint(identifier):
-    """A constraint from a layer argument; custom names resolve in the custom-object scope."""
-    return constraints.get(identifier, get_custom_objects())
 
 
 def _is_symbolic(inputs) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from chainrule import losses as losses_module
 from chainrule import metrics as metrics_module
 from chainrule import optimizers
+from chainrule.layers.layer import flatten_layers
 from chainrule.models.compile_utils import LossesContainer, MetricsContainer, expand_1d
 
 _COMPILE_EXTRAS = {"cloning", "experimental_run_tf_function", "distribute", "target_tensors",
@@ -76,19 +77,6 @@ def _metric_list(metrics) -> list:
     if metrics is None:
         return []
     return list(metrics) if isinstance(metrics, list | tuple) else [metrics]
-
-
-def flatten_layers(layer) -> list:
-    """`layer` and every layer inside it, depth first, each layer once."""
-    out, seen, stack = [], set(), [layer]
-    while stack:
-        current = stack.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        out.append(current)
-        stack.extend(reversed(getattr(current, "layers", [])))
-    return out
 
 
 def collect(layer, attribute: str) -> list:

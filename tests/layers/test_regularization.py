@@ -146,3 +146,28 @@ def test_callable_losses_are_kept_and_follow_the_weights_in_keras_order():
     expected = np.mean(pred ** 2) + sum(v.item() for v in model.losses)
     assert model.train_on_batch(x, np.zeros((2, 1), np.float32)) == pytest.approx(expected,
                                                                                    rel=1e-6)
+
+
+class Block(layers.Layer):
+    """A custom layer holding a regularized Dense in an attribute."""
+
+    def __init__(self):
+        super().__init__()
+        self.dense = layers.Dense(2, kernel_regularizer="l2", activity_regularizer="l1")
+
+    def call(self, inputs):
+        return self.dense(inputs)
+
+
+def test_penalties_of_layers_inside_a_custom_layer(rng):
+    block = Block()
+    x = rng.standard_normal((4, 3)).astype(np.float32)
+    y = block(x)
+    activity, kernel = block.losses
+    np.testing.assert_allclose(activity.item(), np.float32(0.01) * np.abs(y.data).sum() / 4,
+                               rtol=1e-6)
+    np.testing.assert_allclose(kernel.item(), np.float32(0.01) * (
+        block.dense.kernel.data ** 2).sum(), rtol=1e-6)
+    model = models.Sequential([layers.Input((3,)), block])
+    model(x)
+    assert [v.item() for v in model.losses] == [v.item() for v in block.losses]
