@@ -171,3 +171,15 @@ def test_penalties_of_layers_inside_a_custom_layer(rng):
     model = models.Sequential([layers.Input((3,)), block])
     model(x)
     assert [v.item() for v in model.losses] == [v.item() for v in block.losses]
+
+
+def test_keras_h5_optimizer_class_names_load():
+    """tf.keras 2.12 writes its new optimizers as 'Custom>SGD' in .h5 training configs."""
+    import h5py
+
+    with h5py.File(FIXTURES / "keras_regularized_mlp.h5") as f:
+        spec = json.loads(f.attrs["training_config"])["optimizer_config"]
+    assert spec["class_name"] == "Custom>SGD"
+    optimizer = optimizers.deserialize(spec)
+    assert type(optimizer) is optimizers.SGD
+    assert float(optimizer.learning_rate) == pytest.approx(0.2)
