@@ -39,7 +39,7 @@ def test_regularizers_and_constraints_are_usable():
     assert isinstance(regularizers.get("l1"), regularizers.L1)
     assert constraints.NonNeg()(w).tolist() == [[3.0, 0.0]]
     np.testing.assert_allclose(constraints.MaxNorm(2, axis=1)(w), [[1.2, -1.6]], rtol=1e-6)
-    with pytest.raises(ValueError, match="Could not interpret regularizer"):
+    with pytest.raises(ValueError, match="Unknown regularizer"):
         regularizers.get("l3")
 
 

@@ -63,6 +63,7 @@ class PReLU(Layer):
 
     Args:
         alpha_initializer: initializer of `alpha` (default zeros: starts as ReLU).
+        alpha_regularizer, alpha_constraint: a penalty on `alpha`, a projection of it.
         shared_axes: axes (1-based, batch excluded) along which one slope is shared, e.g.
             [1, 2] for one slope per channel of an image.
 
@@ -70,9 +71,12 @@ class PReLU(Layer):
     Weights: `alpha` of the input's shape without the batch, with 1 on shared axes.
     """
 
-    def __init__(self, alpha_initializer="zeros", shared_axes=None, **kwargs):
+    def __init__(self, alpha_initializer="zeros", alpha_regularizer=None, alpha_constraint=None,
+                 shared_axes=None, **kwargs):
         super().__init__(**kwargs)
         self.alpha_initializer = initializers.get(alpha_initializer)
+        self._set_weight_options(alpha_regularizer=alpha_regularizer,
+                                 alpha_constraint=alpha_constraint)
         if shared_axes is not None and not isinstance(shared_axes, list | tuple):
             shared_axes = [shared_axes]
         self.shared_axes = None if shared_axes is None else list(shared_axes)
@@ -88,7 +92,8 @@ class PReLU(Layer):
             raise ValueError(f"PReLU {self.name!r} needs every non-shared axis to be known. "
                              f"Received input shape {tuple(input_shape)}; share the unknown "
                              f"axes with `shared_axes`.")
-        self.alpha = self.add_weight("alpha", tuple(shape), self.alpha_initializer)
+        self.alpha = self.add_weight("alpha", tuple(shape), self.alpha_initializer,
+                                     **self._options("alpha"))
 
     def call(self, inputs, training=False):
         # relu(x) - alpha * relu(-x): the slope's gradient is -relu(-x), the input's 1 or alpha
@@ -97,4 +102,5 @@ class PReLU(Layer):
     def get_config(self):
         return {**super().get_config(),
                 "alpha_initializer": initializers.serialize(self.alpha_initializer),
+                **self._weight_options_config("alpha_regularizer", "alpha_constraint"),
                 "shared_axes": self.shared_axes}

@@ -4,6 +4,7 @@ from __future__ import annotations
 from chainrule import activations, initializers, ops
 from chainrule.layers.input_spec import InputSpec
 from chainrule.layers.layer import Layer
+from chainrule.layers.weight_options import KERNEL_AND_BIAS_OPTIONS
 
 
 def normalize_tuple(value, n: int, arg: str, layer: str, allow_zero: bool = False
@@ -36,7 +37,9 @@ class Conv2D(Layer):
         strides: int or (sh, sw); default 1.
         padding: 'valid' (no padding) or 'same' (TensorFlow's rule, extra pixel bottom/right).
         dilation_rate: int or (dh, dw).
-        activation, use_bias, kernel_initializer, bias_initializer: as in Dense.
+        activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+            bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint:
+            as in Dense.
 
     Input shape:  `(batch, rows, cols, channels)`.
     Output shape: `(batch, new_rows, new_cols, filters)`, where for 'valid'
@@ -45,8 +48,10 @@ class Conv2D(Layer):
 
     def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
                  dilation_rate=(1, 1), groups=1, activation=None, use_bias=True,
-                 kernel_initializer="glorot_uniform", bias_initializer="zeros", **kwargs):
-        super().__init__(**kwargs)
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         if isinstance(filters, bool) or not isinstance(filters, int) or filters <= 0:
             raise ValueError(f"Invalid value for argument `filters`. Expected a strictly "
                              f"positive value. Received filters={filters!r}.")
@@ -64,6 +69,10 @@ class Conv2D(Layer):
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
+        self._set_weight_options(kernel_regularizer=kernel_regularizer,
+                                 bias_regularizer=bias_regularizer,
+                                 kernel_constraint=kernel_constraint,
+                                 bias_constraint=bias_constraint)
         self.input_spec = InputSpec(ndim=4)
 
     def build(self, input_shape):
@@ -72,9 +81,9 @@ class Conv2D(Layer):
             raise ValueError(f"Conv2D {self.name!r}: the channel dimension of the inputs should "
                              f"be defined. Found None in input shape {input_shape}.")
         self.kernel = self.add_weight("kernel", (*self.kernel_size, channels, self.filters),
-                                      self.kernel_initializer)
-        self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer) \
-            if self.use_bias else None
+                                      self.kernel_initializer, **self._options("kernel"))
+        self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer,
+                                    **self._options("bias")) if self.use_bias else None
         self.input_spec = InputSpec(ndim=4, axes={-1: channels})
         self._check_fits(input_shape)
 
@@ -104,4 +113,5 @@ class Conv2D(Layer):
                 "dilation_rate": self.dilation_rate, "groups": 1,
                 "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
                 "kernel_initializer": initializers.serialize(self.kernel_initializer),
-                "bias_initializer": initializers.serialize(self.bias_initializer)}
+                "bias_initializer": initializers.serialize(self.bias_initializer),
+                **self._weight_options_config(*KERNEL_AND_BIAS_OPTIONS)}

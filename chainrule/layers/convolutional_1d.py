@@ -5,6 +5,7 @@ from chainrule import activations, initializers, ops
 from chainrule.layers.convolutional import normalize_tuple
 from chainrule.layers.input_spec import InputSpec
 from chainrule.layers.layer import Layer
+from chainrule.layers.weight_options import KERNEL_AND_BIAS_OPTIONS
 
 
 def normalize_padding_1d(value) -> str:
@@ -29,7 +30,9 @@ class Conv1D(Layer):
         padding: 'valid', 'same', or 'causal' (zeros only before the sequence, so step t
             sees steps <= t: WaveNet's dilated causal convolutions).
         dilation_rate: int or (d,).
-        activation, use_bias, kernel_initializer, bias_initializer: as in Dense.
+        activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+            bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint:
+            as in Dense.
 
     Input shape:  `(batch, steps, channels)`.
     Output shape: `(batch, new_steps, filters)`: 'valid' new = floor((n - dk) / s) + 1,
@@ -39,8 +42,9 @@ class Conv1D(Layer):
     def __init__(self, filters, kernel_size, strides=1, padding="valid",
                  data_format="channels_last", dilation_rate=1, groups=1, activation=None,
                  use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
-                 **kwargs):
-        super().__init__(**kwargs)
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         if isinstance(filters, bool) or not isinstance(filters, int) or filters <= 0:
             raise ValueError(f"Invalid value for argument `filters`. Expected a strictly "
                              f"positive value. Received filters={filters!r}.")
@@ -56,6 +60,10 @@ class Conv1D(Layer):
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
+        self._set_weight_options(kernel_regularizer=kernel_regularizer,
+                                 bias_regularizer=bias_regularizer,
+                                 kernel_constraint=kernel_constraint,
+                                 bias_constraint=bias_constraint)
         self.input_spec = InputSpec(ndim=3)
 
     def build(self, input_shape):
@@ -64,9 +72,9 @@ class Conv1D(Layer):
             raise ValueError(f"Conv1D {self.name!r}: the channel dimension of the inputs should "
                              f"be defined. Found None in input shape {input_shape}.")
         self.kernel = self.add_weight("kernel", (*self.kernel_size, channels, self.filters),
-                                      self.kernel_initializer)
-        self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer) \
-            if self.use_bias else None
+                                      self.kernel_initializer, **self._options("kernel"))
+        self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer,
+                                    **self._options("bias")) if self.use_bias else None
         self.input_spec = InputSpec(ndim=3, axes={-1: channels})
 
     def call(self, inputs, training=False):
@@ -92,7 +100,8 @@ class Conv1D(Layer):
                 "dilation_rate": self.dilation_rate, "groups": 1,
                 "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
                 "kernel_initializer": initializers.serialize(self.kernel_initializer),
-                "bias_initializer": initializers.serialize(self.bias_initializer)}
+                "bias_initializer": initializers.serialize(self.bias_initializer),
+                **self._weight_options_config(*KERNEL_AND_BIAS_OPTIONS)}
 
 
 def conv1d_output_length(n, k: int, stride: int, padding: str, dilation: int = 1):

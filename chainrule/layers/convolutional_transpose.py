@@ -21,7 +21,8 @@ class Conv2DTranspose(Conv2D):
 
     Args:
         filters, kernel_size, strides, padding, dilation_rate, activation, use_bias,
-            kernel_initializer, bias_initializer: as in Conv2D.
+            kernel_initializer, bias_initializer, and the regularizers and constraints:
+            as in Conv2D.
         output_padding: None, int or (ph, pw); extra rows/columns, each less than its stride.
 
     Input shape:  `(batch, rows, cols, channels)`.
@@ -52,9 +53,9 @@ class Conv2DTranspose(Conv2D):
     def build(self, input_shape):
         channels = _channels(self, input_shape)
         self.kernel = self.add_weight("kernel", (*self.kernel_size, self.filters, channels),
-                                      self.kernel_initializer)
-        self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer) \
-            if self.use_bias else None
+                                      self.kernel_initializer, **self._options("kernel"))
+        self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer,
+                                    **self._options("bias")) if self.use_bias else None
 
     def call(self, inputs, training=False):
         y = ops.conv2d_transpose(inputs, self.kernel, self.bias, strides=self.strides,
@@ -86,6 +87,8 @@ class SeparableConv2D(Conv2D):
             bias_initializer: as in Conv2D.
         depth_multiplier: filters per input channel in the depthwise step.
         depthwise_initializer, pointwise_initializer: initializers of the two kernels.
+        depthwise_regularizer, pointwise_regularizer, bias_regularizer, activity_regularizer,
+            depthwise_constraint, pointwise_constraint, bias_constraint: as in Dense.
 
     Input shape:  `(batch, rows, cols, channels)`.
     Output shape: `(batch, new_rows, new_cols, filters)`, new as in Conv2D.
@@ -94,7 +97,9 @@ class SeparableConv2D(Conv2D):
     def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
                  dilation_rate=(1, 1), depth_multiplier=1, activation=None, use_bias=True,
                  depthwise_initializer="glorot_uniform", pointwise_initializer="glorot_uniform",
-                 bias_initializer="zeros", **kwargs):
+                 bias_initializer="zeros", depthwise_regularizer=None,
+                 pointwise_regularizer=None, depthwise_constraint=None,
+                 pointwise_constraint=None, **kwargs):
         kwargs.pop("kernel_initializer", None)             # in Keras' config, never used
         super().__init__(filters, kernel_size, strides=strides, padding=padding,
                          data_format=data_format, dilation_rate=dilation_rate,
@@ -108,18 +113,22 @@ class SeparableConv2D(Conv2D):
         self.depth_multiplier = depth_multiplier
         self.depthwise_initializer = initializers.get(depthwise_initializer)
         self.pointwise_initializer = initializers.get(pointwise_initializer)
+        self._set_weight_options(depthwise_regularizer=depthwise_regularizer,
+                                 pointwise_regularizer=pointwise_regularizer,
+                                 depthwise_constraint=depthwise_constraint,
+                                 pointwise_constraint=pointwise_constraint)
 
     def build(self, input_shape):
         channels = _channels(self, input_shape)
         self._check_fits(input_shape)
         self.depthwise_kernel = self.add_weight(
             "depthwise_kernel", (*self.kernel_size, channels, self.depth_multiplier),
-            self.depthwise_initializer)
+            self.depthwise_initializer, **self._options("depthwise"))
         self.pointwise_kernel = self.add_weight(
             "pointwise_kernel", (1, 1, channels * self.depth_multiplier, self.filters),
-            self.pointwise_initializer)
-        self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer) \
-            if self.use_bias else None
+            self.pointwise_initializer, **self._options("pointwise"))
+        self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer,
+                                    **self._options("bias")) if self.use_bias else None
 
     def call(self, inputs, training=False):
         y = ops.depthwise_conv2d(inputs, self.depthwise_kernel, strides=self.strides,
@@ -129,4 +138,6 @@ class SeparableConv2D(Conv2D):
     def get_config(self):
         return {**super().get_config(), "depth_multiplier": self.depth_multiplier,
                 "depthwise_initializer": initializers.serialize(self.depthwise_initializer),
-                "pointwise_initializer": initializers.serialize(self.pointwise_initializer)}
+                "pointwise_initializer": initializers.serialize(self.pointwise_initializer),
+                **self._weight_options_config("depthwise_regularizer", "pointwise_regularizer",
+                                              "depthwise_constraint", "pointwise_constraint")}

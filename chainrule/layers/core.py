@@ -6,13 +6,18 @@ import numpy as np
 from chainrule import activations, config, initializers, ops
 from chainrule.layers.input_spec import InputSpec
 from chainrule.layers.layer import Layer, _as_shape
+from chainrule.layers.weight_options import KERNEL_AND_BIAS_OPTIONS
 from chainrule.layers.symbolic import SymbolicTensor
 
 
 class InputLayer(Layer):
     """The entry point of a functional model: passes its input through unchanged."""
 
-    def __init__(self, input_shape=None, batch_size=None, dtype=None, name=None, **kwargs):
+    def __init__(self, input_shape=None, batch_size=None, dtype=None, name=None, sparse=None,
+                 ragged=None, **kwargs):
+        if sparse or ragged:                      # Keras' configs hold both, False
+            raise ValueError(f"InputLayer: sparse and ragged inputs are not supported. "
+                             f"Received: sparse={sparse!r}, ragged={ragged!r}")
         batch_input_shape = kwargs.pop("batch_input_shape", None)
         if batch_input_shape is None:
             if input_shape is None:
@@ -45,14 +50,19 @@ class Dense(Layer):
         activation: name or callable; None means linear.
         use_bias: whether to add a learned bias.
         kernel_initializer, bias_initializer: names or Initializer objects.
+        kernel_regularizer, bias_regularizer: penalties on the weights, added to the loss.
+        activity_regularizer: a penalty on the output (see `Layer`).
+        kernel_constraint, bias_constraint: applied to the weights after each update.
 
     Input shape:  `(batch_size, ..., input_dim)`.
     Output shape: `(batch_size, ..., units)`.
     """
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", **kwargs):
-        super().__init__(**kwargs)
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
+                 **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         if isinstance(units, bool) or not isinstance(units, int) or units <= 0:
             raise ValueError(f"Received an invalid value for `units`, expected a positive "
                              f"integer. Received: units={units!r}")
@@ -61,15 +71,21 @@ class Dense(Layer):
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
+        self._set_weight_options(kernel_regularizer=kernel_regularizer,
+                                 bias_regularizer=bias_regularizer,
+                                 kernel_constraint=kernel_constraint,
+                                 bias_constraint=bias_constraint)
 
     def build(self, input_shape):
         if input_shape[-1] is None:
             raise ValueError(f"The last dimension of the inputs to a Dense layer should be "
                              f"defined. Found None. Full input shape received: {input_shape}")
         self.kernel = self.add_weight("kernel", (input_shape[-1], self.units),
-                                      self.kernel_initializer)
-        self.bias = self.add_weight("bias", (self.units,), self.bias_initializer) \
-            if self.use_bias else None
+                                      self.kernel_initializer, regularizer=self.kernel_regularizer,
+                                      constraint=self.kernel_constraint)
+        self.bias = self.add_weight(
+            "bias", (self.units,), self.bias_initializer, regularizer=self.bias_regularizer,
+            constraint=self.bias_constraint) if self.use_bias else None
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_shape[-1]})
 
     def call(self, inputs, training=False):
@@ -83,7 +99,8 @@ class Dense(Layer):
         return {**super().get_config(), "units": self.units,
                 "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
                 "kernel_initializer": initializers.serialize(self.kernel_initializer),
-                "bias_initializer": initializers.serialize(self.bias_initializer)}
+                "bias_initializer": initializers.serialize(self.bias_initializer),
+                **self._weight_options_config(*KERNEL_AND_BIAS_OPTIONS)}
 
 
 class Activation(Layer):
@@ -205,6 +222,8 @@ class Embedding(Layer):
         output_dim: length of each vector.
         embeddings_initializer: initializer of the (input_dim, output_dim) table; 'uniform'
             is Keras' RandomUniform(-0.05, 0.05).
+        embeddings_regularizer, embeddings_constraint: as Dense's kernel ones, on the table.
+        activity_regularizer: a penalty on the output (see `Layer`).
         mask_zero: masks are not implemented; only False is accepted.
         input_length: length of the id sequences, when fixed.
 
@@ -214,11 +233,14 @@ class Embedding(Layer):
     The gradient of the table is scattered back: rows of ids that repeat add up.
     """
 
-    def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", mask_zero=False,
-                 input_length=None, **kwargs):
+    def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
+                 embeddings_regularizer=None, activity_regularizer=None,
+                 embeddings_constraint=None, mask_zero=False, input_length=None, **kwargs):
         if "input_shape" not in kwargs and "batch_input_shape" not in kwargs:
             kwargs["input_shape"] = (input_length,)
-        super().__init__(**kwargs)
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self._set_weight_options(embeddings_regularizer=embeddings_regularizer,
+                                 embeddings_constraint=embeddings_constraint)
         if not all(isinstance(d, int) and not isinstance(d, bool) and d > 0
                    for d in (input_dim, output_dim)):
             raise ValueError(f"Both `input_dim` and `output_dim` should be positive, Received "
@@ -232,8 +254,9 @@ class Embedding(Layer):
         self.mask_zero, self.input_length = False, input_length
 
     def build(self, input_shape):
-        self.embeddings = self.add_weight("embeddings", (self.input_dim, self.output_dim),
-                                          self.embeddings_initializer)
+        self.embeddings = self.add_weight(
+            "embeddings", (self.input_dim, self.output_dim), self.embeddings_initializer,
+            regularizer=self.embeddings_regularizer, constraint=self.embeddings_constraint)
 
     def call(self, inputs, training=False):
         ids = inputs.data.astype("int64")
@@ -251,4 +274,6 @@ class Embedding(Layer):
         return {**super().get_config(), "input_dim": self.input_dim,
                 "output_dim": self.output_dim,
                 "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
+                **self._weight_options_config("embeddings_regularizer", "activity_regularizer",
+                                              "embeddings_constraint"),
                 "mask_zero": self.mask_zero, "input_length": self.input_length}

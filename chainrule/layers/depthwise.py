@@ -25,6 +25,9 @@ class DepthwiseConv2D(Layer):
         depthwise_initializer: initializer of `depthwise_kernel`, shape (kh, kw, channels,
             depth_multiplier).
         bias_initializer: initializer of `bias`, shape (channels * depth_multiplier,).
+        depthwise_regularizer, bias_regularizer, depthwise_constraint, bias_constraint:
+            penalties on (and projections of) the two weights, as in Dense.
+        activity_regularizer: a penalty on the output (see `Layer`).
 
     Input shape:  `(batch, rows, cols, channels)`.
     Output shape: `(batch, new_rows, new_cols, channels * depth_multiplier)`, where for
@@ -38,9 +41,15 @@ class DepthwiseConv2D(Layer):
 
     def __init__(self, kernel_size, strides=(1, 1), padding="valid", depth_multiplier=1,
                  data_format=None, dilation_rate=(1, 1), activation=None, use_bias=True,
-                 depthwise_initializer="glorot_uniform", bias_initializer="zeros", **kwargs):
+                 depthwise_initializer="glorot_uniform", bias_initializer="zeros",
+                 depthwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 depthwise_constraint=None, bias_constraint=None, **kwargs):
         groups = kwargs.pop("groups", 1)         # in Keras' config; anything else is an error
-        super().__init__(**kwargs)
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self._set_weight_options(depthwise_regularizer=depthwise_regularizer,
+                                 bias_regularizer=bias_regularizer,
+                                 depthwise_constraint=depthwise_constraint,
+                                 bias_constraint=bias_constraint)
         _check_arguments(depth_multiplier, data_format, groups)
         self.kernel_size = normalize_tuple(kernel_size, 2, "kernel_size", self.name)
         self.strides = normalize_tuple(strides, 2, "strides", self.name)
@@ -61,9 +70,12 @@ class DepthwiseConv2D(Layer):
                              f"axis -1 is the channel dimension, which found to be `None`.")
         self.depthwise_kernel = self.add_weight(
             "depthwise_kernel", (*self.kernel_size, channels, self.depth_multiplier),
-            self.depthwise_initializer)
-        self.bias = self.add_weight("bias", (channels * self.depth_multiplier,),
-                                    self.bias_initializer) if self.use_bias else None
+            self.depthwise_initializer, regularizer=self.depthwise_regularizer,
+            constraint=self.depthwise_constraint)
+        self.bias = self.add_weight(
+            "bias", (channels * self.depth_multiplier,), self.bias_initializer,
+            regularizer=self.bias_regularizer,
+            constraint=self.bias_constraint) if self.use_bias else None
         self.input_spec = InputSpec(ndim=4, axes={-1: channels})
         out = self.compute_output_shape(input_shape)
         if any(d is not None and d <= 0 for d in out[1:3]):
@@ -90,8 +102,11 @@ class DepthwiseConv2D(Layer):
                 "groups": 1, "activation": activations.serialize(self.activation),
                 "use_bias": self.use_bias,
                 "bias_initializer": initializers.serialize(self.bias_initializer),
+                **self._weight_options_config("bias_regularizer", "activity_regularizer",
+                                              "bias_constraint"),
                 "depth_multiplier": self.depth_multiplier,
-                "depthwise_initializer": initializers.serialize(self.depthwise_initializer)}
+                "depthwise_initializer": initializers.serialize(self.depthwise_initializer),
+                **self._weight_options_config("depthwise_regularizer", "depthwise_constraint")}
 
 
 def _check_arguments(depth_multiplier, data_format, groups) -> None:

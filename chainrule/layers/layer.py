@@ -7,6 +7,7 @@ weights with `add_weight` (in Keras' order, under Keras' names), `call` does the
 from __future__ import annotations
 
 import contextvars
+import functools
 import inspect
 import re
 
@@ -17,6 +18,8 @@ from chainrule.autodiff.tensor import Tensor, as_tensor
 from chainrule.layers.registry import register_builtin
 from chainrule.layers.symbolic import SymbolicTensor, call_symbolic
 from chainrule.layers.variable import Variable
+from chainrule.layers.weight_options import (WeightOptions, activity_penalties,
+                                             resolve_constraint, resolve_regularizer)
 
 # The `training` flag of the outermost call, inherited by inner calls that do not pass one
 # (a subclassed model's `call` that runs `self.dropout(x)`), as Keras' call context does.
@@ -32,7 +35,7 @@ def to_snake_case(name: str) -> str:
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
-class Layer:
+class Layer(WeightOptions):
     """Base class of all layers. See the module docstring.
 
     Args:
@@ -41,10 +44,13 @@ class Layer:
         dtype: float type of its weights (default `config.floatx()`).
         input_shape / batch_input_shape / input_dim: on a first layer, the input's shape
             without (or with) the batch axis, so the model can be built at once.
+        activity_regularizer: a regularizer of the layer's output: each call adds
+            `activity_regularizer(output) / batch_size` to the losses, as Keras 2 does.
     """
 
     def __init__(self, trainable: bool = True, name: str | None = None, dtype=None,
-                 input_shape=None, batch_input_shape=None, input_dim=None, **kwargs):
+                 input_shape=None, batch_input_shape=None, input_dim=None,
+                 activity_regularizer=None, **kwargs):
         if kwargs:
             raise TypeError(f"{type(self).__name__}: keyword argument not understood: "
                             f"{sorted(kwargs)[0]!r}")
@@ -65,7 +71,8 @@ class Layer:
         self._outbound_tensors: list[SymbolicTensor] = []   # what calls on symbols made
         self._call_losses: list = []                  # add_loss during the latest call
         self._call_metrics: list = []                 # add_metric during the latest call
-        self._regularizers: list = []                 # (variable, regularizer) pairs
+        self._callable_losses: list = []              # weight penalties, add_loss(fn)
+        self.activity_regularizer = resolve_regularizer(activity_regularizer)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -90,9 +97,10 @@ class Layer:
         value = np.asarray(init(shape, dtype=dtype or self.dtype))
         var = Variable(value, name=f"{self.name}/{name or self._unnamed_weight()}:0",
                        trainable=trainable and self.trainable)
+        var.constraint = resolve_constraint(constraint)     # optimizers apply it after each step
         self._own_weights.append((var, bool(trainable)))
         if regularizer is not None:
-            self._regularizers.append((var, _regularizer(regularizer)))
+            self._callable_losses.append(functools.partial(resolve_regularizer(regularizer), var))
         return var
 
     def _unnamed_weight(self) -> str:
@@ -105,8 +113,16 @@ class Layer:
 
     # --- losses and metrics added in call() ---------------------------------------------
     def add_loss(self, loss) -> None:
-        """Add a scalar (a Tensor, so it is differentiable) to the training loss."""
-        self._call_losses.append(loss() if callable(loss) else loss)
+        """Add a scalar (a Tensor, so it is differentiable) to the training loss.
+
+        A value given during `call` counts for that call only. A zero-argument callable
+        (`model.add_loss(lambda: ops.mean(dense.kernel))`) is kept and evaluated each time
+        `losses` is read, as Keras does with weight penalties.
+        """
+        if callable(loss):
+            self._callable_losses.append(loss)
+        else:
+            self._call_losses.append(loss)
 
     def add_metric(self, value, name: str | None = None, aggregation: str = "mean") -> None:
         """Report the mean of `value` over the epoch in the logs under `name`."""
@@ -117,8 +133,15 @@ class Layer:
 
     @property
     def losses(self) -> list:
-        """Losses added during the latest call, then the weight regularization penalties."""
-        return list(self._call_losses) + [fn(v) for v, fn in self._regularizers]
+        """Per layer (this one, then the layers inside it, each once, as Keras walks them):
+        its `add_loss` values of the latest call (activity penalties included), then its
+        weight penalties and `add_loss` callables, computed now from the current weights."""
+        return [loss for layer in flatten_layers(self) for loss in layer._own_losses()]
+
+    def _own_losses(self) -> list:
+        """This layer's (not inner layers'): the latest call's, then the callables' values."""
+        values = [fn() for fn in self._callable_losses]
+        return [*self._call_losses, *(v for v in values if v is not None)]
 
     @property
     def trainable(self) -> bool:
@@ -214,9 +237,12 @@ class Layer:
         try:
             if training is not None and _accepts(type(self).call, "training"):
                 kwargs["training"] = bool(training)
-            return self.call(x, *args, **kwargs)
+            outputs = self.call(x, *args, **kwargs)
         finally:
             _TRAINING.reset(token)
+        if self.activity_regularizer is not None:
+            self._call_losses += activity_penalties(self.activity_regularizer, outputs)
+        return outputs
 
     def _autocast(self, value) -> Tensor:
         """Floating inputs take the layer's dtype, as Keras' autocast: float64 data meets
@@ -292,6 +318,21 @@ class Layer:
 register_builtin(Layer)
 
 
+def flatten_layers(layer) -> list:
+    """`layer` and every layer inside it (a model's `layers`, a custom layer's attributes),
+    depth first, each layer once."""
+    out, seen, stack = [], set(), [layer]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        out.append(current)
+        children = current.layers if hasattr(current, "layers") else current._tracked_layers()
+        stack.extend(reversed(children))
+    return out
+
+
 def _as_shape(shape, layer_name: str) -> tuple:
     if isinstance(shape, int):
         shape = (shape,)
@@ -334,14 +375,6 @@ def _accepts(method, argument: str) -> bool:
         _ACCEPTS[key] = argument in params or any(
             p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
     return _ACCEPTS[key]
-
-
-def _regularizer(identifier):
-    if callable(identifier):
-        return identifier
-    from chainrule import regularizers  # written for issue 12; names like 'l2' resolve there
-
-    return regularizers.get(identifier)
 
 
 def _is_symbolic(inputs) -> bool:

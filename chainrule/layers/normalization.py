@@ -8,6 +8,9 @@ from chainrule.autodiff.tensor import Tensor
 from chainrule.layers.input_spec import InputSpec
 from chainrule.layers.layer import Layer
 
+_AFFINE_OPTIONS = ("beta_regularizer", "gamma_regularizer", "beta_constraint",
+                   "gamma_constraint")                 # get_config keys, in Keras' order
+
 
 class BatchNormalization(Layer):
     """y = gamma * (x - mean) / sqrt(var + epsilon) + beta, per channel (last axis).
@@ -18,13 +21,22 @@ class BatchNormalization(Layer):
     unbiased (n / (n - 1)) batch variance, the fused-kernel behaviour, and a frozen layer
     (`trainable=False`) always runs in inference mode.
 
+    `beta_regularizer`, `gamma_regularizer`, `beta_constraint` and `gamma_constraint` act
+    on the two learned weights as Dense's kernel ones do.
+
     Input shape: any; statistics over every axis but the last. Output shape: same as input.
     """
 
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones",
-                 moving_mean_initializer="zeros", moving_variance_initializer="ones", **kwargs):
+                 moving_mean_initializer="zeros", moving_variance_initializer="ones",
+                 beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
+                 gamma_constraint=None, **kwargs):
         super().__init__(**kwargs)
+        self._set_weight_options(beta_regularizer=beta_regularizer,
+                                 gamma_regularizer=gamma_regularizer,
+                                 beta_constraint=beta_constraint,
+                                 gamma_constraint=gamma_constraint)
         if axis not in (-1,) and not isinstance(axis, int):
             raise ValueError(f"BatchNormalization: `axis` must be an int. Received: axis={axis!r}")
         self.axis, self.momentum, self.epsilon = axis, float(momentum), float(epsilon)
@@ -42,8 +54,10 @@ class BatchNormalization(Layer):
                              f"{input_shape}.")
         c = (input_shape[-1],)
         init = self.initializers
-        self.gamma = self.add_weight("gamma", c, init["gamma"]) if self.scale else None
-        self.beta = self.add_weight("beta", c, init["beta"]) if self.center else None
+        self.gamma = self.add_weight("gamma", c, init["gamma"], **self._options("gamma")) \
+            if self.scale else None
+        self.beta = self.add_weight("beta", c, init["beta"], **self._options("beta")) \
+            if self.center else None
         self.moving_mean = self.add_weight("moving_mean", c, init["moving_mean"], trainable=False)
         self.moving_variance = self.add_weight("moving_variance", c, init["moving_variance"],
                                                trainable=False)
@@ -73,7 +87,8 @@ class BatchNormalization(Layer):
         return {**super().get_config(), "axis": self.axis, "momentum": self.momentum,
                 "epsilon": self.epsilon, "center": self.center, "scale": self.scale,
                 **{f"{k}_initializer": initializers.serialize(v)
-                   for k, v in self.initializers.items()}}
+                   for k, v in self.initializers.items()},
+                **self._weight_options_config(*_AFFINE_OPTIONS)}
 
 
 class LayerNormalization(Layer):
@@ -85,14 +100,21 @@ class LayerNormalization(Layer):
         epsilon: added to the variance.
         center, scale: whether to learn `beta` and `gamma`.
         beta_initializer, gamma_initializer: their initializers (zeros, ones).
+        beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint: as in Dense.
 
     Input shape:  any.  Output shape: same as input.
     Weights: `gamma` then `beta`, each of the shape of the normalised axes.
     """
 
     def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True,
-                 beta_initializer="zeros", gamma_initializer="ones", **kwargs):
+                 beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
+                 gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
+                 **kwargs):
         super().__init__(**kwargs)
+        self._set_weight_options(beta_regularizer=beta_regularizer,
+                                 gamma_regularizer=gamma_regularizer,
+                                 beta_constraint=beta_constraint,
+                                 gamma_constraint=gamma_constraint)
         if not isinstance(axis, int | list | tuple):
             raise TypeError(f"Expected an int or a list/tuple of ints for the argument 'axis', "
                             f"but received: {axis!r}")
@@ -113,10 +135,10 @@ class LayerNormalization(Layer):
             raise ValueError(f"Duplicate axis: {tuple(axes)}")
         self.axis = axes
         shape = tuple(input_shape[a] for a in axes)
-        self.gamma = self.add_weight("gamma", shape, self.gamma_initializer) \
-            if self.scale else None
-        self.beta = self.add_weight("beta", shape, self.beta_initializer) \
-            if self.center else None
+        self.gamma = self.add_weight("gamma", shape, self.gamma_initializer,
+                                     **self._options("gamma")) if self.scale else None
+        self.beta = self.add_weight("beta", shape, self.beta_initializer,
+                                    **self._options("beta")) if self.center else None
         self._broadcast = tuple(input_shape[a] if a in axes else 1 for a in range(rank))
 
     def call(self, inputs, training=False):
@@ -131,4 +153,5 @@ class LayerNormalization(Layer):
         return {**super().get_config(), "axis": self.axis, "epsilon": self.epsilon,
                 "center": self.center, "scale": self.scale,
                 "beta_initializer": initializers.serialize(self.beta_initializer),
-                "gamma_initializer": initializers.serialize(self.gamma_initializer)}
+                "gamma_initializer": initializers.serialize(self.gamma_initializer),
+                **self._weight_options_config(*_AFFINE_OPTIONS)}

@@ -16,6 +16,8 @@ class Variable(Tensor):
         trainable: whether optimizers update it.
     """
 
+    constraint = None          # set by `Layer.add_weight`; optimizers apply it after each step
+
     def __init__(self, value, name: str, trainable: bool = True):
         super().__init__(value, requires_grad=trainable, name=name)
         self._trainable = trainable

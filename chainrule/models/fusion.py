@@ -20,9 +20,12 @@ from chainrule.layers.pooling import MaxPooling2D
 
 
 def relu_commutes(layer, following) -> bool:
-    """Is `layer` a Conv2D with a ReLU whose only consumer is the max-pool `following`?"""
+    """Is `layer` a Conv2D with a ReLU whose only consumer is the max-pool `following`?
+
+    Not with an activity regularizer: its penalty is of the ReLU's output, which the
+    fused step never makes."""
     return (type(layer) is Conv2D and layer.activation is activations.relu
-            and type(following) is MaxPooling2D)
+            and layer.activity_regularizer is None and type(following) is MaxPooling2D)
 
 
 def plan(layers: list) -> list:

@@ -158,15 +158,6 @@ class Model(Evaluation, Layer):
         for m in self.metrics:
             m.reset_state()
 
-    @property
-    def losses(self) -> list:
-        """add_loss values of the latest call and weight penalties, of every layer inside."""
-        own = list(self._call_losses) + [fn(v) for v, fn in self._regularizers]
-        inner = training.collect(self, "_call_losses")[len(self._call_losses):]
-        penalties = [fn(v) for v, fn in training.collect(self, "_regularizers")[
-            len(self._regularizers):]]
-        return own + inner + penalties
-
     def _check_compiled(self, what: str) -> training.CompiledState:
         if self.compiled is None:
             raise RuntimeError(f"You must compile your model before {what}. "

@@ -10,6 +10,7 @@ from __future__ import annotations
 from chainrule import losses as losses_module
 from chainrule import metrics as metrics_module
 from chainrule import optimizers
+from chainrule.layers.layer import flatten_layers
 from chainrule.models.compile_utils import LossesContainer, MetricsContainer, expand_1d
 
 _COMPILE_EXTRAS = {"cloning", "experimental_run_tf_function", "distribute", "target_tensors",
@@ -80,16 +81,7 @@ def _metric_list(metrics) -> list:
 
 def collect(layer, attribute: str) -> list:
     """`attribute` lists of `layer` and of every layer inside it, each layer once."""
-    out, seen, stack = [], set(), [layer]
-    while stack:
-        current = stack.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        out.extend(getattr(current, attribute, []))
-        children = current.layers if hasattr(current, "layers") else current._tracked_layers()
-        stack.extend(reversed(children))
-    return out
+    return [item for current in flatten_layers(layer) for item in getattr(current, attribute, [])]
 
 
 def unpack_x_y_sample_weight(data):

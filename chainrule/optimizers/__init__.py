@@ -49,6 +49,7 @@ def deserialize(config: dict, custom_objects: dict | None = None) -> Optimizer:
     custom = (custom_objects or {}).get(name)
     if custom is not None:
         return custom.from_config(cfg)
+    name = name.removeprefix("Custom>")       # tf.keras 2.12's .h5 files name its new classes so
     table = legacy.CLASSES if cfg.get("is_legacy_optimizer") else _CLASSES
     cls = table.get(name) or _BY_NAME.get(name.lower())
     if cls is None:

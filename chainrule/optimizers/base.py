@@ -7,7 +7,8 @@ One `apply_gradients(zip(grads, variables))` call is one training step, in Keras
 3. the gradients are clipped (`clipnorm`, else `global_clipnorm`, else `clipvalue`);
 4. decoupled weight decay: `w -= w * weight_decay * lr`;
 5. each variable's `update_step(g, w, slots)`, the optimizer's own rule, in place;
-6. the moving averages (`use_ema`), then `iterations += 1`.
+6. the moving averages (`use_ema`), then `iterations += 1`;
+7. each weight's `constraint` (from `add_weight(constraint=...)`) is assigned to it.
 
 Update steps see `self.iterations` already incremented, so it is Keras' `iterations + 1`.
 The learning rate is a float32 `ScalarVariable` (assign, numpy, float), as Keras keeps it in a
@@ -204,6 +205,9 @@ class Optimizer:
             self.update_step(g.astype(v.data.dtype, copy=False), v.data, s)
         if self.use_ema:
             self._update_moving_averages(variables, slots)
+        for v in variables:                       # Keras: constraints after the whole step
+            if getattr(v, "constraint", None) is not None:
+                v.assign(v.constraint(v.data))
 
     def update_step(self, g, w, slots: dict) -> None:
         """Update the array `w` in place from its gradient `g` and its slot arrays."""

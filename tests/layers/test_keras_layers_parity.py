@@ -18,8 +18,6 @@ FIXTURE = Path(__file__).parents[1] / "fixtures" / "keras_layers_reference.npz"
 with np.load(FIXTURE) as _f:
     REF = {k: _f[k] for k in _f.files}
 CASES = sorted({k.split("/")[0] for k in REF} - {"meta"})
-NOT_YET = ("regularizer", "constraint")          # regularizers and constraints: issue 12's
-                                                 # other half, not these layers
 
 
 def js(key):
@@ -74,8 +72,7 @@ def same(ours, theirs) -> bool:
 def test_config_matches_keras(case):
     layer, _, _ = run(case)
     ours = json.loads(json.dumps(layer.get_config()))
-    theirs = {k: v for k, v in js(f"{case}/config").items()
-              if not any(word in k for word in NOT_YET)}
+    theirs = js(f"{case}/config")
     assert set(ours) == set(theirs)
     wrong = {k: (ours[k], v) for k, v in theirs.items() if not same(ours[k], v)}
     assert not wrong
