@@ -16,9 +16,9 @@ import chainrule as keras
 from chainrule import layers
 
 pytest.importorskip("tensorboard", reason="TensorBoard tests need the [tensorboard] extra")
-from tensorboard.backend.event_processing.event_accumulator import EventAccumulator  # noqa: E402
-from tensorboard.plugins.graph import keras_util  # noqa: E402
-from tensorboard.util import tensor_util  # noqa: E402
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+from tensorboard.plugins.graph import keras_util
+from tensorboard.util import tensor_util
 
 LAYOUT = json.loads((Path(__file__).parents[1] / "fixtures" / "tensorboard_layout.json")
                     .read_text())
