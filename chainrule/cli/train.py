@@ -13,7 +13,7 @@ from pathlib import Path
 
 import chainrule
 from chainrule import optimizers
-from chainrule.callbacks import Callback, CSVLogger, ModelCheckpoint
+from chainrule.callbacks import Callback, CSVLogger, ModelCheckpoint, TensorBoard
 from chainrule.cli import architectures, data, report, run_state
 from chainrule.cli.architectures import CLIError
 
@@ -118,7 +118,7 @@ def prepare_run_dir(config: TrainConfig, out: Path, resume: bool, model: str | N
 
 
 def run(config: TrainConfig, out: Path, resume: bool = False, model_name: str | None = None,
-        epochs: int | None = None) -> dict:
+        epochs: int | None = None, tensorboard: bool = False) -> dict:
     """Train (or continue training), then evaluate and write the report. Returns metrics."""
     config = prepare_run_dir(config, out, resume, model_name, epochs)
     chainrule.clear_session()                     # layer names as in a fresh process
@@ -137,6 +137,8 @@ def run(config: TrainConfig, out: Path, resume: bool = False, model_name: str | 
     stopper = StopOnInterrupt()
     callbacks = [checkpoint, CSVLogger(str(out / "history.csv"), append=resume),
                  run_state.SaveRunState(out, iterators, checkpoint), stopper]
+    if tensorboard:                               # `tensorboard --logdir runs/` shows it
+        callbacks.append(TensorBoard(str(out / "logs")))
     model.fit(train_it, validation_data=val_it, epochs=config.epochs,
               initial_epoch=state["epochs_done"], callbacks=callbacks)
     return report.finish_run(model, config, out, train_it, val_it,
