@@ -160,3 +160,29 @@ def _upsampling(g, layer, inputs, shapes):
     scales = g.const(f"{layer.name}/scales", [1, *layer.size, 1], dtype=np.float32)
     return g.node("Resize", [inputs[0], "", scales], layer.name, mode="nearest",
                   coordinate_transformation_mode="asymmetric", nearest_mode="floor")
+
+
+@converts(layers.Conv2DTranspose)
+def _conv_transpose(g, layer, inputs, shapes):
+    """ONNX ConvTranspose with the pads that give Keras' output size (compute_output_shape):
+    total = (n - 1) s + dk - out, split as TensorFlow splits it; a negative total is extra
+    output at the end (output_padding)."""
+    sizes = shapes[0][1:3]
+    if any(n is None for n in sizes):
+        raise ValueError(f"ONNX export: Conv2DTranspose {layer.name!r} needs known rows and "
+                         f"columns; received input shape {shapes[0]}.")
+    outs = layer.compute_output_shape(shapes[0])[1:3]
+    begin, end, extra = [], [], []
+    for n, out, k, s, d in zip(sizes, outs, layer.kernel_size, layer.strides,
+                               layer.dilation_rate):
+        total = (n - 1) * s + (k - 1) * d + 1 - out
+        begin.append(max(total, 0) // 2)
+        end.append(max(total, 0) - max(total, 0) // 2)
+        extra.append(max(-total, 0))
+    weights = [g.weight(f"{layer.name}/kernel", layer.kernel, _oihw)]   # (in, out, kh, kw)
+    if layer.use_bias:
+        weights.append(g.weight(f"{layer.name}/bias", layer.bias))
+    y = g.nchw(inputs[0], layer.name, "ConvTranspose", weights,
+               kernel_shape=list(layer.kernel_size), strides=list(layer.strides),
+               dilations=list(layer.dilation_rate), pads=begin + end, output_padding=extra)
+    return activation(g, layer.activation, y, layer.name, layer.name)

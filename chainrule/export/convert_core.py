@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import math
 
+import onnx
+
 from chainrule import activations, layers
 from chainrule.export.registry import converts
 
@@ -160,3 +162,38 @@ def _repeat_vector(g, layer, inputs, shapes):
 def _input(g, layer, inputs, shapes):
     return g.node("Identity", inputs, layer.name)
 
+
+
+@converts(layers.Embedding)
+def _embedding(g, layer, inputs, shapes):
+    ids = g.node("Cast", inputs, f"{layer.name}/ids", to=onnx.TensorProto.INT64)
+    return g.node("Gather", [g.weight(f"{layer.name}/embeddings", layer.embeddings), ids],
+                  layer.name, axis=0)
+
+
+def _l2_normalize(g, x, axis, name):
+    """x / sqrt(max(sum(x^2 along axis), 1e-12)), as tf.math.l2_normalize."""
+    squares = g.node("ReduceSumSquare", [x], f"{name}/squares", axes=[axis], keepdims=1)
+    floor = g.node("Max", [squares, g.const(f"{name}/epsilon", 1e-12)], f"{name}/floor")
+    return g.node("Div", [x, g.node("Sqrt", [floor], f"{name}/norm")], f"{name}/normalized")
+
+
+@converts(layers.Dot)
+def _dot(g, layer, inputs, shapes):
+    """As Dot.call: contracted axis last in a, first (after batch) in b, then a batched MatMul."""
+    (x, y), (sx, sy) = inputs, shapes
+    a, b = layer._positive_axes([sx, sy])
+    if layer.normalize:
+        x, y = _l2_normalize(g, x, a, f"{layer.name}/a"), _l2_normalize(g, y, b, f"{layer.name}/b")
+    rest_x = [d for i, d in enumerate(sx) if i not in (0, a)]
+    rest_y = [d for i, d in enumerate(sy) if i not in (0, b)]
+    x = g.node("Transpose", [x], f"{layer.name}/a_last",
+               perm=[0, *[i for i in range(1, len(sx)) if i != a], a])
+    y = g.node("Transpose", [y], f"{layer.name}/b_first",
+               perm=[0, b, *[i for i in range(1, len(sy)) if i != b]])
+    k = sx[a]
+    x = g.node("Reshape", [x, g.ints(f"{layer.name}/a_shape", [0, -1, k])], f"{layer.name}/a3")
+    y = g.node("Reshape", [y, g.ints(f"{layer.name}/b_shape", [0, k, -1])], f"{layer.name}/b3")
+    z = g.node("MatMul", [x, y], f"{layer.name}/matmul")
+    shape = [0, *rest_x, *rest_y] if rest_x or rest_y else [0, 1]
+    return g.node("Reshape", [z, g.ints(f"{layer.name}/shape", shape)], layer.name)

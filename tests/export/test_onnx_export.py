@@ -105,6 +105,11 @@ LAYERS_2D = {
                                           layers.Conv2D(3, 3, dilation_rate=2, use_bias=False)],
     "depthwise": lambda: [layers.DepthwiseConv2D(3, depth_multiplier=2, padding="same",
                                                  strides=2, activation="relu")],
+    "conv_transpose": lambda: [layers.Conv2DTranspose(4, 3, strides=2, padding="same"),
+                               layers.Conv2DTranspose(3, 3, strides=2),
+                               layers.Conv2DTranspose(2, 2, strides=3, padding="same"),
+                               layers.Conv2DTranspose(2, 3, strides=2, output_padding=1,
+                                                      dilation_rate=1, activation="relu")],
     "separable": lambda: [layers.SeparableConv2D(5, 3, padding="same", depth_multiplier=2)],
     "pooling_same": lambda: [layers.MaxPooling2D(3, 2, padding="same"),
                              layers.AveragePooling2D(3, 2, padding="same")],
@@ -169,6 +174,19 @@ def test_functional_merges_and_nested_models(tmp_path, rng):
     assert_same_predictions(outer, images(rng), tmp_path)
 
 
+def test_embedding_and_dot(tmp_path, rng):
+    ids = keras.Input((5,))
+    vectors = layers.Embedding(10, 4)(ids)                       # (batch, 5, 4)
+    other = layers.Dense(4)(vectors)
+    dots = [layers.Dot(axes=2)([vectors, other]), layers.Dot(axes=(1, 1))([vectors, other]),
+            layers.Dot(axes=2, normalize=True)([vectors, other])]
+    pooled = [layers.Flatten()(d) for d in dots]
+    vector_dot = layers.Dot(axes=1)([layers.Flatten()(vectors), layers.Flatten()(other)])
+    model = keras.Model(ids, layers.Concatenate()([*pooled, vector_dot]))
+    x = rng.integers(0, 10, (3, 5)).astype("float32")
+    assert_same_predictions(model, x, tmp_path)
+
+
 def test_shared_layer_called_twice(tmp_path, rng):
     left, right = keras.Input((4,)), keras.Input((4,))
     shared = layers.Dense(3, activation="relu")
@@ -204,3 +222,14 @@ def test_without_onnx_the_error_names_the_extra(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "onnx", None)
     with pytest.raises(ImportError, match=r"pip install 'chainrule\[onnx\]'"):
         model.export(tmp_path / "model.onnx")
+
+
+def test_every_public_layer_class_has_a_converter_but_lambda():
+    import chainrule.export.onnx_export  # noqa: F401  (registers the converters)
+    from chainrule.export.registry import CONVERTERS
+
+    classes = {getattr(layers, name) for name in layers.__all__
+               if isinstance(getattr(layers, name), type)
+               and issubclass(getattr(layers, name), layers.Layer)}
+    missing = {cls.__name__ for cls in classes - set(CONVERTERS)}
+    assert missing == {"Lambda", "Layer"}
