@@ -72,11 +72,11 @@ class OnnxGraph:
         y = self.node(op, [x, *inputs], f"{name}/{op.lower()}", **attributes)
         return self.node("Transpose", [y], f"{name}/to_nhwc", perm=last)
 
-    def value_info(self, name: str, shape: tuple, batch: str = "batch"):
+    def value_info(self, name: str, shape: tuple, dtype: str, batch: str = "batch"):
         """A graph input/output description with a dynamic batch (and unknown) axes."""
         dims = [batch if i == 0 else (d if d is not None else f"{name}_dim{i}")
                 for i, d in enumerate(shape)]
-        elem = helper.np_dtype_to_tensor_dtype(self.dtype)
+        elem = helper.np_dtype_to_tensor_dtype(np.dtype(dtype))
         return helper.make_tensor_value_info(name, elem, dims)
 
     def to_model(self, name: str, inputs: list, outputs: list) -> onnx.ModelProto:

@@ -56,13 +56,23 @@ def model_to_onnx(model):
     if not model.built or not getattr(model, "outputs", None):
         raise ValueError(f"ONNX export: model {model.name!r} is not built. Build it first "
                          f"(give an input_shape or call it on data).")
-    g = OnnxGraph(model.inputs[0].dtype)
+    g = OnnxGraph(_float_dtype(model))
     names = [g.unique(t.layer.name) for t in model.inputs]
     outputs = convert_model(g, model, names)
     final = [g.node("Identity", [value], f"output_{i}") for i, value in enumerate(outputs)]
-    return g.to_model(model.name, [g.value_info(n, t.shape) for n, t in
-                                   zip(names, model.inputs)],
-                      [g.value_info(n, t.shape) for n, t in zip(final, model.outputs)])
+    ins = [g.value_info(n, t.shape, t.dtype if "int" in t.dtype else g.dtype)
+           for n, t in zip(names, model.inputs)]
+    return g.to_model(model.name, ins, [g.value_info(n, t.shape, g.dtype)
+                                        for n, t in zip(final, model.outputs)])
+
+
+def _float_dtype(model) -> str:
+    """The one float dtype of the model's weights (the model's own dtype if it has none)."""
+    dtypes = {str(w.numpy().dtype) for w in model.weights}
+    if len(dtypes) > 1:
+        raise ValueError(f"ONNX export: model {model.name!r} mixes weight dtypes "
+                         f"{sorted(dtypes)}; expected one float dtype for the whole graph.")
+    return dtypes.pop() if dtypes else model.dtype
 
 
 def export_onnx(model, filepath) -> None:

@@ -185,6 +185,19 @@ def test_embedding_and_dot(tmp_path, rng):
     model = keras.Model(ids, layers.Concatenate()([*pooled, vector_dot]))
     x = rng.integers(0, 10, (3, 5)).astype("float32")
     assert_same_predictions(model, x, tmp_path)
+    int_ids = keras.Input((5,), dtype="int32")
+    model = keras.Model(int_ids, layers.Embedding(10, 4)(int_ids))
+    assert_same_predictions(model, x.astype("int32"), tmp_path)
+
+
+def test_float64_model(tmp_path, rng):
+    """The graph takes the weights' dtype (ONNX Runtime's CPU Conv has no float64 kernel, so
+    this one is dense)."""
+    model = keras.Sequential([layers.Dense(5, activation="tanh", input_shape=(4,),
+                                           dtype="float64"),
+                              layers.Dense(2, activation="softmax", dtype="float64")])
+    x = rng.normal(size=(3, 4)).astype("float32").astype("float64")   # the input layer is float32
+    assert_same_predictions(model, x, tmp_path, tolerance=1e-12)
 
 
 def test_shared_layer_called_twice(tmp_path, rng):
