@@ -146,8 +146,9 @@ def _weight_tag(layer, weight) -> str:
 
 
 def weight_image(values: np.ndarray) -> np.ndarray:
-    """A weight as a grey uint8 image (height, width, 1): vectors as a row, kernels with
-    their (in, out) axes tiled (as tf.keras reshapes a conv kernel), scaled to 0..255."""
+    """A weight as a grey uint8 image (height, width, 1), scaled to 0..255: a vector as one
+    row, a matrix with its longer axis across (as tf.keras), a conv kernel as rows of
+    (kh * kw * in) by out (tf.keras draws only kernels with 1, 3 or 4 outputs)."""
     if values.ndim == 1:
         grid = values[None, :]
     elif values.ndim == 2:
