@@ -53,9 +53,14 @@ def convert_model(g: OnnxGraph, model, input_names: list[str]) -> list[str]:
 
 def model_to_onnx(model):
     """The `onnx.ModelProto` of a built model."""
-    if not model.built or not getattr(model, "outputs", None):
+    if not model.built:
         raise ValueError(f"ONNX export: model {model.name!r} is not built. Build it first "
                          f"(give an input_shape or call it on data).")
+    if not _is_model(model):
+        raise ValueError(f"ONNX export: model {model.name!r} is a subclassed {type(model).__name__}"
+                         f" whose call() is Python code; expected a Sequential or functional "
+                         f"model (a graph of layers). Hint: rebuild it with keras.Input and "
+                         f"layer calls, then copy the weights with set_weights.")
     g = OnnxGraph(_float_dtype(model))
     names = [g.unique(t.layer.name) for t in model.inputs]
     outputs = convert_model(g, model, names)

@@ -224,6 +224,23 @@ def test_custom_activation_is_named(tmp_path):
         model.export(tmp_path / "model.onnx")
 
 
+def test_unbuilt_and_subclassed_models_are_refused(tmp_path):
+    class Subclassed(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = layers.Dense(2)
+
+        def call(self, x):
+            return self.dense(x)
+
+    with pytest.raises(ValueError, match="model 'sequential' is not built"):
+        keras.Sequential([layers.Dense(2)]).export(tmp_path / "model.onnx")
+    model = Subclassed()
+    model(np.zeros((1, 3), "float32"))
+    with pytest.raises(ValueError, match="subclassed Subclassed whose call"):
+        model.export(tmp_path / "model.onnx")
+
+
 def test_unknown_format(tmp_path):
     model = keras.Sequential([layers.Dense(2, input_shape=(3,))])
     with pytest.raises(ValueError, match="Unrecognized format='tflite'"):
