@@ -54,6 +54,8 @@ ALLOWED = {
         "Model.save_weights is saving.save_weights",
     ("chainrule.models.model", "load_weights", "chainrule.saving"):
         "Model.load_weights is saving.load_weights",
+    ("chainrule.models.model", "export", "chainrule.export"):
+        "Model.export (Keras 3) is export.export_model",
     ("chainrule.models", "load_model", "chainrule.saving"):
         "keras.models.load_model is saving.load_model",
     ("chainrule.backend", "__getattr__", "chainrule.keras_backend"):

@@ -1,4 +1,4 @@
-"""The `chainrule` command: train, predict, evaluate, summary, datasets, explain.
+"""The `chainrule` command: train, predict, evaluate, summary, datasets, explain, export.
 
 Every problem a user can fix (a bad value, a wrong folder, a missing or damaged file...) is
 printed as one line starting with "chainrule: error:" and exits with status 2. Anything else
@@ -55,13 +55,15 @@ def _train_parser(sub) -> None:
     p.add_argument("--out", type=path_name, help="run directory (default runs/latest)")
     p.add_argument("--resume", metavar="RUN_DIR", type=path_name,
                    help="continue an interrupted run")
+    p.add_argument("--tensorboard", action="store_true", help="also write TensorBoard logs "
+                   "to RUN_DIR/logs (needs the [tensorboard] extra)")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="chainrule", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     _train_parser(sub)
-    p = sub.add_parser("predict", help="classify images with a trained run")
+    p = sub.add_parser("predict", help="classify images with a trained run (or its .onnx)")
     p.add_argument("run_dir")
     p.add_argument("images", nargs="+")
     p.add_argument("--top-k", type=positive_int, default=3)
@@ -76,22 +78,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", nargs="?", choices=["list", "download", "show"], default="list")
     p.add_argument("name", nargs="?")
     sub.add_parser("explain", help="walk through backpropagation, conv and pooling")
+    p = sub.add_parser("export", help="write a run's model as ONNX (needs the [onnx] extra)")
+    p.add_argument("run_dir")
+    p.add_argument("output", help="e.g. model.onnx")
     return parser
 
 
 def dispatch(args) -> int:
-    from chainrule.cli import checks, commands, train
+    from chainrule.cli import checks, commands, extras, train
 
     if args.command == "train":
+        if args.tensorboard:
+            extras.require_tensorboard()
         if args.resume is not None:
             given = {key: getattr(args, key, None) for key in checks.RESUME_FIXED}
             given.update(augmentation=train.augmentation_from_args(args), out=args.out)
             train.run(None, Path(args.resume), resume=True, model_name=args.model,
-                      epochs=args.epochs, given=given)
+                      epochs=args.epochs, given=given, tensorboard=args.tensorboard)
         else:
             out = Path(args.out or "runs/latest")          # --out '' is refused by path_name
-            train.run(train.config_from_args(args), out)
+            train.run(train.config_from_args(args), out, tensorboard=args.tensorboard)
         return 0
+    if args.command == "export" or (args.command == "predict" and args.run_dir.endswith(".onnx")):
+        return getattr(extras, args.command)(args)
     return getattr(commands, args.command)(args)
 
 

@@ -15,7 +15,7 @@ import numpy as np
 
 import chainrule
 from chainrule import optimizers
-from chainrule.callbacks import Callback, CSVLogger, ModelCheckpoint
+from chainrule.callbacks import Callback, CSVLogger, ModelCheckpoint, TensorBoard
 from chainrule.cli import architectures, checks, data, report, run_state
 from chainrule.cli.architectures import CLIError
 
@@ -167,7 +167,7 @@ def resume_config(out: Path, model: str | None, epochs: int | None, given: dict)
 
 def run(config: TrainConfig | None, out: Path, resume: bool = False,
         model_name: str | None = None, epochs: int | None = None,
-        given: dict | None = None) -> dict:
+        given: dict | None = None, tensorboard: bool = False) -> dict:
     """Train (or continue training), then evaluate and write the report. Returns metrics.
 
     Everything is checked (settings, folders, the saved files of a resumed run) before the
@@ -193,6 +193,8 @@ def run(config: TrainConfig | None, out: Path, resume: bool = False,
     stopper, diverged = StopOnInterrupt(), StopOnNonFiniteLoss()
     callbacks = [checkpoint, CSVLogger(str(out / "history.csv"), append=resume),
                  run_state.SaveRunState(out, iterators, checkpoint), stopper, diverged]
+    if tensorboard:                               # `tensorboard --logdir runs/` shows it
+        callbacks.append(TensorBoard(str(out / "logs")))
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):   # said once, below
         model.fit(train_it, validation_data=val_it, epochs=config.epochs,
                   initial_epoch=state["epochs_done"], callbacks=callbacks)

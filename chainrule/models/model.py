@@ -314,6 +314,12 @@ class Model(Evaluation, Layer):
         saving.save_model(self, filepath, include_optimizer=include_optimizer,
                           save_format=save_format, overwrite=overwrite)
 
+    def export(self, filepath, format="onnx") -> None:
+        """Write the model for another runtime: `format='onnx'` (Keras 3's call)."""
+        from chainrule import export
+
+        export.export_model(self, filepath, format=format)
+
 
 _FUNCTIONAL_SUBCLASSES: dict = {}
 
