@@ -16,8 +16,10 @@ float32 `tf.Variable`, so callbacks and `backend.set_value` can change it betwee
 """
 from __future__ import annotations
 
+
 import math
 import re
+import warnings
 
 import numpy as np
 
@@ -97,7 +99,7 @@ def _as_float32(other) -> np.float32 | None:
         return None
 
 
-_LEGACY_ONLY = ("decay", "gradient_aggregator", "gradient_transformers")
+_LEGACY_ONLY = ("gradient_aggregator", "gradient_transformers")
 
 
 class Optimizer:
@@ -140,9 +142,24 @@ class Optimizer:
         self._learning_rate = self._build_learning_rate(learning_rate)
 
     def _process_kwargs(self, learning_rate, kwargs: dict):
-        """`lr` is the old name of `learning_rate`; Keras 2 arguments point to the legacy class."""
+        """`lr` is the old name of `learning_rate`; Keras 2 arguments point to the legacy class.
+
+        `decay=` (Keras 2's programs pass it everywhere) is kept, with a warning, and means
+        what it meant there: tf.keras 2.12 refuses it here, but code written for Keras 2
+        should run unchanged, so chainrule applies it as `optimizers.legacy` does.
+        """
         learning_rate = kwargs.pop("lr", learning_rate)
         kwargs.pop("is_legacy_optimizer", None)
+        self._keras2_decay = float(kwargs.pop("decay", 0.0) or 0.0)
+        if self._keras2_decay < 0.0:
+            raise ValueError(f"decay cannot be less than 0. Received: "
+                             f"decay={self._keras2_decay}.")
+        if self._keras2_decay:
+            warnings.warn(f"`decay` is deprecated in Keras' new optimizers (tf.keras 2.12 "
+                          f"refuses it); chainrule applies it as Keras 2 did, learning_rate / "
+                          f"(1 + decay * iterations). Use chainrule.optimizers.legacy."
+                          f"{type(self).__name__} or a LearningRateSchedule instead.",
+                          stacklevel=4)
         for key in kwargs:
             if key in _LEGACY_ONLY:
                 raise ValueError(
@@ -185,7 +202,10 @@ class Optimizer:
 
     def _lr(self) -> np.float32:
         """The learning rate this step uses, as the float32 scalar Keras computes with."""
-        return self.learning_rate.numpy()
+        lr = self.learning_rate.numpy()
+        if not self._keras2_decay:
+            return lr
+        return lr / (1 + np.float32(self._keras2_decay) * np.float32(self.iterations - 1))
 
     # --- the step ----------------------------------------------------------------------------
     def apply_gradients(self, grads_and_vars) -> None:
@@ -298,7 +318,7 @@ class Optimizer:
                 "use_ema": self.use_ema, "ema_momentum": self.ema_momentum,
                 "ema_overwrite_frequency": self.ema_overwrite_frequency,
                 "jit_compile": self.jit_compile, "is_legacy_optimizer": False,
-                "learning_rate": rate}
+                "learning_rate": rate, **({"decay": self._keras2_decay} if self._keras2_decay else {})}
 
     @classmethod
     def from_config(cls, cfg: dict, custom_objects: dict | None = None):

@@ -24,10 +24,27 @@ def test_unknown_name_lists_the_known_ones():
         optimizers.get("adamm")
 
 
-def test_decay_belongs_to_the_legacy_optimizers():
-    with pytest.raises(ValueError, match="decay is deprecated in the new Keras optimizer.*"
-                                         "optimizers.legacy.Adam"):
-        Adam(decay=0.1)
+def test_decay_on_a_new_optimizer_warns_and_steps_as_the_legacy_one():
+    """Keras 2 programs pass `decay=` (tf.keras 2.12 refuses it): same steps as legacy.X."""
+    import numpy as np
+
+    from chainrule.layers.variable import Variable
+
+    with pytest.warns(UserWarning, match="decay` is deprecated.*optimizers.legacy.RMSprop"):
+        new = optimizers.RMSprop(learning_rate=0.1, decay=0.5, momentum=0.5)
+    old = legacy.RMSprop(learning_rate=0.1, decay=0.5, momentum=0.5)
+    w_new, w_old = (Variable(np.ones(3, np.float32), name="w") for _ in range(2))
+    for step in range(4):
+        grad = np.float32([0.5, -1.0, 2.0]) * (step + 1)
+        new.apply_gradients([(grad, w_new)])
+        old.apply_gradients([(grad, w_old)])
+    np.testing.assert_array_equal(w_new.numpy(), w_old.numpy())
+    assert new.get_config()["decay"] == 0.5
+    with pytest.raises(ValueError, match="decay cannot be less than 0"):
+        Adam(decay=-1.0)
+
+
+def test_keras2_only_arguments():
     with pytest.raises(TypeError, match="momentum is not a valid argument"):
         Adam(momentum=0.9)
     with pytest.raises(TypeError, match="Unexpected keyword argument passed to optimizer: "
