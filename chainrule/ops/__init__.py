@@ -2,7 +2,8 @@
 
 Find an op's forward and backward in the module named after what it does:
 arithmetic, reduction, shape, selection, linalg, activation, special, loss, conv,
-conv_transpose, cropping, depthwise, pool, upsampling, normalization, layer_norm, dropout.
+conv_transpose, cropping, depthwise, pool, upsampling, normalization, layer_norm, dropout,
+recurrent.
 Window geometry is in windows.py, the im2col copies around conv in im2col.py.
 """
 from chainrule.ops.activation import (elu, leaky_relu, log_softmax, relu, sigmoid, softmax,
@@ -21,6 +22,7 @@ from chainrule.ops.loss import (sigmoid_cross_entropy, softmax_cross_entropy,
 from chainrule.ops.normalization import batch_norm
 from chainrule.ops.pool import avg_pool2d, max_pool2d
 from chainrule.ops.reduction import max, mean, sum
+from chainrule.ops.recurrent import gru, lstm, simple_rnn
 from chainrule.ops.shape import cast, concat, flatten, getitem, pad, reshape, stack, transpose
 from chainrule.ops.special import erf
 from chainrule.ops.upsampling import upsampling2d
@@ -35,3 +37,4 @@ __all__ = ["abs", "add", "avg_pool2d", "batch_norm", "cast", "clip", "concat", "
            "transpose"]
 __all__ += ["conv2d_transpose", "crop", "deconv_output_length", "erf", "normalize",
             "upsampling2d"]
+__all__ += ["gru", "lstm", "simple_rnn"]

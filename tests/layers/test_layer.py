@@ -73,6 +73,9 @@ CASES = {
     "UpSampling2D": (lambda: layers.UpSampling2D((2, 3), interpolation="bilinear"),
                      (2, 4, 4, 3), "up_sampling2d"),
     "ZeroPadding1D": (lambda: layers.ZeroPadding1D((1, 2)), (2, 7, 3), "zero_padding1d"),
+    "GRU": (lambda: layers.GRU(4, return_sequences=True), (2, 7, 3), "gru"),
+    "LSTM": (lambda: layers.LSTM(4, go_backwards=True), (2, 7, 3), "lstm"),
+    "SimpleRNN": (lambda: layers.SimpleRNN(4, activation="relu"), (2, 7, 3), "simple_rnn"),
 }
 
 
