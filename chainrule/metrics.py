@@ -40,7 +40,7 @@ class Metric:
     ...     def result(self):
     ...         return self.n
     >>> m = Count()
-    >>> float(m([1, 2], [1, 2]))
+    >>> float(m([1, 2], [1, 2]).numpy())
     2.0
     """
 

@@ -49,3 +49,51 @@ def test_auc_matches_the_rank_statistic_on_random_scores(rng):
 def test_unknown_metric_name_is_a_clear_error():
     with pytest.raises(ValueError, match="Unknown metric function: 'acuracy'"):
         metrics.resolve("acuracy", (2, 3), (2, 3))
+
+
+@pytest.mark.parametrize("cls, expected", [
+    (metrics.MeanSquaredError, lambda t, p: np.mean((t - p) ** 2)),
+    (metrics.MeanAbsoluteError, lambda t, p: np.mean(np.abs(t - p))),
+    (metrics.Accuracy, lambda t, p: np.mean(t == p)),
+])
+def test_loss_like_metric_classes_average_over_samples(rng, cls, expected):
+    y_true = rng.integers(0, 3, (6, 2)).astype("float64")
+    y_pred = rng.integers(0, 3, (6, 2)).astype("float64")
+    m = cls()
+    m.update_state(y_true[:4], y_pred[:4])
+    m.update_state(y_true[4:], y_pred[4:])
+    assert m.result() == pytest.approx(expected(y_true, y_pred))
+    assert m.name == {"MeanSquaredError": "mean_squared_error", "Accuracy": "accuracy",
+                      "MeanAbsoluteError": "mean_absolute_error"}[cls.__name__]
+
+
+def test_crossentropy_metric_and_sum():
+    m = metrics.SparseCategoricalCrossentropy()
+    m.update_state(np.array([[0], [1]]), np.array([[0.8, 0.2], [0.4, 0.6]]))
+    assert m.result() == pytest.approx(-(np.log(0.8) + np.log(0.6)) / 2, rel=1e-6)
+    total = metrics.Sum()
+    total.update_state([1.0, 2.0])
+    total.update_state([3.0])
+    assert total.result() == 6.0
+
+
+def test_metric_state_from_add_weight_resets_and_has_keras_names():
+    class Largest(metrics.Metric):
+        def __init__(self, name="largest", **kwargs):
+            super().__init__(name=name, **kwargs)
+            self.best = self.add_weight(name="best", shape=(2,), initializer="zeros")
+
+        def update_state(self, values):
+            self.best.assign(np.maximum(self.best.numpy(), values))
+
+        def result(self):
+            return self.best
+
+    m = Largest()
+    m.update_state(np.array([1.0, 5.0]))
+    m.update_state(np.array([3.0, 2.0]))
+    np.testing.assert_array_equal(m.result().numpy(), [3.0, 5.0])
+    assert [v.name for v in m.variables] == ["best:0"]
+    m.reset_state()
+    np.testing.assert_array_equal(m.result().numpy(), [0.0, 0.0])
+    assert Largest.from_config(m.get_config()).name == "largest"

@@ -129,11 +129,31 @@ class Layer:
         self._trainable = bool(value)
         for var, declared in self._own_weights:
             var.trainable = declared and self._trainable
+        for layer in self._tracked_layers():
+            layer.trainable = value
 
     @property
     def weights(self) -> list[Variable]:
-        """All weights in creation order (Keras' `weights` for a layer)."""
-        return [v for v, _ in self._own_weights]
+        """Own weights in creation order, then those of layers held in attributes (a custom
+        layer's `self.dense = Dense(4)`), as Keras tracks them."""
+        own = [v for v, _ in self._own_weights]
+        seen = {id(v) for v in own}
+        for layer in self._tracked_layers():
+            for v in layer.weights:
+                if id(v) not in seen:
+                    seen.add(id(v))
+                    own.append(v)
+        return own
+
+    def _tracked_layers(self) -> list:
+        """Layers assigned to public attributes, alone or in lists/tuples."""
+        found = []
+        for key, value in vars(self).items():
+            if key.startswith("_"):
+                continue
+            items = value if isinstance(value, list | tuple) else [value]
+            found += [v for v in items if isinstance(v, Layer) and v is not self]
+        return found
 
     @property
     def trainable_weights(self) -> list[Variable]:
@@ -188,11 +208,11 @@ class Layer:
             self.input_spec.check(x.shape, layer_name=self.name)
         self.maybe_build(_shape_of(x))
         if training is None:
-            training = _TRAINING.get()
-        token = _TRAINING.set(bool(training))
+            training = _TRAINING.get()      # None when nobody said: call's own default applies
+        token = _TRAINING.set(training)
         self._call_losses, self._call_metrics = [], []
         try:
-            if _accepts(type(self).call, "training"):
+            if training is not None and _accepts(type(self).call, "training"):
                 kwargs["training"] = bool(training)
             return self.call(x, *args, **kwargs)
         finally:
@@ -319,7 +339,7 @@ def _accepts(method, argument: str) -> bool:
 def _regularizer(identifier):
     if callable(identifier):
         return identifier
-    from chainrule import regularizers   # written for issue 12; names like 'l2' resolve there
+    from chainrule import regularizers  # written for issue 12; names like 'l2' resolve there
 
     return regularizers.get(identifier)
 

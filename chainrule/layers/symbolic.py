@@ -52,12 +52,14 @@ def call_symbolic(layer, inputs):
 
 
 def _says_its_output_shape(layer) -> bool:
-    """chainrule's own layers and any layer overriding compute_output_shape know the shape."""
-    from chainrule.layers.layer import Layer
+    """chainrule's own layers and any layer overriding compute_output_shape know the shape.
 
+    (Compared by qualified name, so that this module need not import the Layer class, which
+    imports this one.)
+    """
     cls = type(layer)
     return cls.__module__.startswith("chainrule.") or (
-        cls.compute_output_shape is not Layer.compute_output_shape)
+        cls.compute_output_shape.__qualname__ != "Layer.compute_output_shape")
 
 
 def infer_output_shape(layer, inputs: list, many: bool) -> tuple:

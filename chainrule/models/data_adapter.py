@@ -112,7 +112,7 @@ class DataHandler:
             order = self.rng.permutation(n) if self.shuffle else np.arange(n)
             for i in range(0, n, self.batch_size):
                 idx = order[i:i + self.batch_size]
-                yield tuple(None if a is None else map_structure(lambda v: v[idx], a)
+                yield tuple(None if a is None else map_structure(lambda v, i=idx: v[i], a)
                             for a in (self.x, self.y, self.sample_weight))
         elif self.kind == "sequence":         # threads load ahead when x.workers > 1
             yield from iterate_batches(self.x, self.steps if self.steps is not None else len(
@@ -200,6 +200,5 @@ def split_validation(x, y, sample_weight, validation_split: float):
     def part(a, sl):
         return None if a is None else map_structure(lambda v: v[sl], a)
 
-    train = (part(x, slice(None, cut)), part(y, slice(None, cut)), part(sample_weight, slice(None, cut)))
-    val = (part(x, slice(cut, None)), part(y, slice(cut, None)), part(sample_weight, slice(cut, None)))
-    return train, val
+    head, tail = slice(None, cut), slice(cut, None)
+    return tuple(tuple(part(a, sl) for a in (x, y, sample_weight)) for sl in (head, tail))

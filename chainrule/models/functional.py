@@ -106,7 +106,7 @@ class Functional(Model):
     def input_names(self) -> list[str]:
         return [t.layer.name for t in self._inputs]
 
-    def call(self, inputs, training=False):
+    def call(self, inputs, training=None):
         if isinstance(inputs, dict):
             inputs = self._inputs_by_name(inputs)
         values = dict(zip((id(t) for t in self._inputs), _as_list(inputs)))

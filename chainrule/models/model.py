@@ -1,8 +1,11 @@
-"""`Model`: layers plus the training loop (compile, fit, evaluate, predict).
+"""`Model`: layers plus the training loop (compile, fit; evaluate and predict in evaluation.py).
 
 `fit` reads top to bottom like the lecture's description of training: for each epoch, for
-each batch, a train step (forward, loss, backward, update); then validation; callbacks are
-told at each point and may stop training or save weights, but never train themselves.
+each batch, `self.train_step(data)` (forward, loss, backward, update); then validation;
+callbacks are told at each point and may stop training or save weights, but never train
+themselves. A subclass may override `train_step`/`test_step`, as keras.io's "Customizing
+what happens in fit" does, using `self.compiled_loss`, `self.compiled_metrics`,
+`self.optimizer` and `self.metrics`.
 """
 from __future__ import annotations
 
@@ -107,7 +110,11 @@ class Model(Evaluation, Layer):
                                                weighted_metrics, self._output_names())
 
     def _output_names(self) -> list[str] | None:
-        outputs = getattr(self, "_outputs", None)
+        """Names of the layers making the outputs (None for a model without a graph yet)."""
+        try:
+            outputs = self.outputs
+        except AttributeError:
+            return None
         return [t.layer.name for t in outputs] if outputs else None
 
     @property
@@ -246,7 +253,7 @@ class Model(Evaluation, Layer):
         logs, step = {}, 0
         for step, batch in enumerate(data.epoch()):
             cbs.on_train_batch_begin(step)
-            logs = _float_logs(self.train_step(training.pack_x_y_sample_weight(*batch)))
+            logs = _float_logs(self.train_step(_step_data(data, batch)))
             cbs.on_train_batch_end(step, logs)
             if self.stop_training:
                 break
@@ -266,7 +273,7 @@ class Model(Evaluation, Layer):
         for step, batch in enumerate(data.epoch()):
             cbs.on_test_batch_begin(step)
             with no_grad():
-                logs = _float_logs(self.test_step(training.pack_x_y_sample_weight(*batch)))
+                logs = _float_logs(self.test_step(_step_data(data, batch)))
             cbs.on_test_batch_end(step, logs)
         cbs.on_test_end(logs)
         return logs
@@ -301,7 +308,8 @@ class Model(Evaluation, Layer):
         saving.save_weights(self, filepath)
 
     def load_weights(self, filepath, by_name=False, skip_mismatch=False, options=None):
-        """Read weights written by `save_weights` or by Keras (legacy .h5 layouts)."""
+        """Read weights written by `save_weights`, by tf.keras (legacy .h5 layouts) or by
+        Keras 3 (`model.weights.h5` files and the weights inside `.keras` files)."""
         from chainrule import saving
 
         saving.load_weights(self, filepath, by_name=by_name, skip_mismatch=skip_mismatch)
@@ -344,6 +352,15 @@ def _validation_handler(validation_data, batch_size, steps):
                              f"however it contains {len(validation_data)} items.")
         return DataHandler(*validation_data, batch_size=batch_size, steps=steps)
     return DataHandler(validation_data, batch_size=batch_size, steps=steps)
+
+
+def _step_data(data: DataHandler, batch: tuple):
+    """What train_step/test_step receive: Keras' (x,), (x, y) or (x, y, sample_weight) for
+    arrays; a dataset's element as it is when it holds inputs only (a GAN's images)."""
+    x, y, sample_weight = batch
+    if data.kind != "arrays" and y is None and sample_weight is None:
+        return x
+    return training.pack_x_y_sample_weight(x, y, sample_weight)
 
 
 def _float_logs(logs: dict) -> dict:

@@ -5,7 +5,7 @@ from chainrule.layers.core import InputLayer
 from chainrule.layers.layer import Layer
 from chainrule.layers.registry import deserialize_layer, serialize_layer
 from chainrule.layers.symbolic import SymbolicTensor
-from chainrule.models import fusion
+from chainrule.models import fusion, sequential_graph
 from chainrule.models.model import Model
 
 
@@ -37,6 +37,7 @@ class Sequential(Model):
                             f"Received: layer={layer!r} of type {type(layer)}.")
         if isinstance(layer, InputLayer):
             self._input_shape = layer._batch_input_shape
+            self._input_layer = layer
         elif not self._layers and self._input_shape is None and \
                 _known_input_shape(layer) is not None:     # an explicit Input wins, as in Keras
             self._input_shape = _known_input_shape(layer)
@@ -58,6 +59,7 @@ class Sequential(Model):
             raise TypeError("There are no layers in the model.")
         self._layers.pop()
         self.built, self._steps = False, None
+        sequential_graph.detach(self)
 
     def build(self, input_shape=None):
         """Build every layer in turn, passing each one's output shape to the next."""
@@ -66,12 +68,31 @@ class Sequential(Model):
             raise ValueError("You must provide an `input_shape` argument to build a Sequential "
                              "model (or call it on data first).")
         self._input_shape = (None, *shape[1:])
+        self._build_shape = self._input_shape
         for layer in self._layers:
             layer.maybe_build(shape)
             shape = layer.compute_output_shape(shape)
         self._steps = fusion.plan(self._layers)   # Conv2D(relu) + MaxPooling2D: ReLU last
+        self.built = True
+        self._graph = sequential_graph.trace(self, (None, *self._input_shape[1:]))
 
-    def call(self, inputs, training=False):
+    @property
+    def input(self):
+        return sequential_graph.endpoint(self, "input")
+
+    @property
+    def output(self):
+        return sequential_graph.endpoint(self, "output")
+
+    @property
+    def inputs(self):
+        return [self.input]
+
+    @property
+    def outputs(self):
+        return [self.output]
+
+    def call(self, inputs, training=None):
         """Each step of the plan made at build time on the previous one's output (see fusion)."""
         if self._steps is None:
             self._steps = fusion.plan(self._layers)

@@ -87,7 +87,8 @@ def collect(layer, attribute: str) -> list:
             continue
         seen.add(id(current))
         out.extend(getattr(current, attribute, []))
-        stack.extend(reversed(getattr(current, "layers", [])))
+        children = current.layers if hasattr(current, "layers") else current._tracked_layers()
+        stack.extend(reversed(children))
     return out
 
 

@@ -60,19 +60,24 @@ class ScalarVariable:
     __hash__ = object.__hash__
 
     def __eq__(self, other):
-        return bool(self._value == np.float32(other))
+        value = _as_float32(other)
+        return NotImplemented if value is None else bool(self._value == value)
 
     def __lt__(self, other):
-        return bool(self._value < np.float32(other))
+        value = _as_float32(other)
+        return NotImplemented if value is None else bool(self._value < value)
 
     def __le__(self, other):
-        return bool(self._value <= np.float32(other))
+        value = _as_float32(other)
+        return NotImplemented if value is None else bool(self._value <= value)
 
     def __gt__(self, other):
-        return bool(self._value > np.float32(other))
+        value = _as_float32(other)
+        return NotImplemented if value is None else bool(self._value > value)
 
     def __ge__(self, other):
-        return bool(self._value >= np.float32(other))
+        value = _as_float32(other)
+        return NotImplemented if value is None else bool(self._value >= value)
 
     def __mul__(self, other):
         return self._value * np.float32(other)
@@ -81,6 +86,14 @@ class ScalarVariable:
 
     def __truediv__(self, other):
         return self._value / np.float32(other)
+
+
+def _as_float32(other) -> np.float32 | None:
+    """`other` as a float32 number, or None for what is not one (so Python asks `other`)."""
+    try:
+        return np.float32(other)
+    except (TypeError, ValueError):
+        return None
 
 
 _LEGACY_ONLY = ("decay", "gradient_aggregator", "gradient_transformers")

@@ -17,11 +17,14 @@ import json
 import os
 import shutil
 import uuid
+import warnings
 import zipfile
 
 import h5py
 import numpy as np
 
+from chainrule.saving.compile_config import (deserialize_losses, deserialize_metrics,
+                                              serialize_loss, serialize_metrics)
 from chainrule.saving.keras_config import model_from_keras3, model_to_keras3
 from chainrule.saving.serialization import custom_object_scope, to_json
 
@@ -90,8 +93,13 @@ def load_keras(filepath, custom_objects: dict | None = None, compile: bool = Tru
         model = model_from_keras3(config, custom_objects)
     with h5py.File(io.BytesIO(weights), "r") as f:
         _read_model(f, model, path)
+        slots = len(f["optimizer/vars"]) if "optimizer/vars" in f else 0
     if compile and config.get("compile_config"):
         compile_from_config(model, config["compile_config"], custom_objects)
+        if slots > 2:                            # more than iterations and learning_rate
+            warnings.warn(f"Skipping variable loading for the optimizer: the file holds "
+                          f"{slots} optimizer variables, which chainrule does not read. "
+                          f"Training continues with a fresh optimizer state.", stacklevel=3)
     return model
 
 
@@ -113,6 +121,27 @@ def _member(path: str, name: str) -> bytes:
             raise ValueError(f"{path!r} is a zip archive but not a .keras file: it has no "
                              f"{name}.")
         return z.read(name)
+
+
+def is_keras3_weights(filepath) -> bool:
+    """A `.keras` zip, or an HDF5 file in Keras 3's layout (`layers/<name>/vars/<i>`)."""
+    path = os.fspath(filepath)
+    if not os.path.isfile(path):
+        return False
+    if zipfile.is_zipfile(path):
+        return True
+    if not h5py.is_hdf5(path):
+        return False
+    with h5py.File(path, "r") as f:
+        return "layer_names" not in f.attrs and ("layers" in f or "vars" in f)
+
+
+def load_keras3_weights(model, filepath) -> None:
+    """Assign the weights of a Keras 3 weights file (or of a `.keras` file) to `model`."""
+    path = os.fspath(filepath)
+    data = _member(path, "model.weights.h5") if zipfile.is_zipfile(path) else None
+    with h5py.File(io.BytesIO(data) if data is not None else path, "r") as f:
+        _read_model(f, model, path)
 
 
 # --- weights ---------------------------------------------------------------------------
@@ -148,15 +177,23 @@ def _write_model(group, model) -> None:
             vars_group.create_dataset(str(i), data=v.numpy())
 
 
-def _read_model(group, model, path: str, where: str = "") -> None:
+def _read_model(group, model, path: str) -> None:
+    """Assign every variable from the file; nothing is assigned if anything mismatches."""
+    for variable, value in _pairs(group, model, path, ""):
+        variable.assign(value)
+
+
+def _pairs(group, model, path: str, where: str) -> list:
     layers = group.get("layers")
+    out = []
     for key, layer in _children(model):
+        found = layers[key] if layers is not None and key in layers else None
         if _is_model(layer):
-            _read_model(layers[key] if layers is not None and key in layers else {}, layer,
-                        path, f"{where}layers/{key}/")
+            out += _pairs(found if found is not None else {}, layer, path,
+                          f"{where}layers/{key}/")
             continue
         variables = _own_variables(layer)
-        stored = layers[key]["vars"] if layers is not None and key in layers else {}
+        stored = found["vars"] if found is not None and "vars" in found else {}
         if len(stored) != len(variables):
             raise ValueError(
                 f"Layer {layer.name!r} expects {len(variables)} variables, but the file "
@@ -168,7 +205,8 @@ def _read_model(group, model, path: str, where: str = "") -> None:
                 raise ValueError(f"Layer {layer.name!r}: variable {v.name} has shape "
                                  f"{v.shape}, but the file holds shape {value.shape} at "
                                  f"{where}layers/{key}/vars/{i}.")
-            v.assign(value)
+            out.append((v, value))
+    return out
 
 
 def _is_model(layer) -> bool:
@@ -181,27 +219,20 @@ def _is_model(layer) -> bool:
 def compile_config_of(model) -> dict | None:
     """compile()'s arguments in Keras 3's `compile_config` shape (None if not compiled)."""
     from chainrule import optimizers
-    from chainrule.saving.model_io import _metric_id, _serialize_loss
 
     state = getattr(model, "compiled", None)
     if state is None:
         return None
     opt = optimizers.serialize(state.optimizer)
-    metrics = state.metric_ids
-    metrics = ({k: [_metric_id(m) for m in (v if isinstance(v, list) else [v])]
-                for k, v in metrics.items()} if isinstance(metrics, dict)
-               else [_metric_id(m) for m in metrics])
-    loss = state.loss_id if isinstance(state.loss_id, str | list | dict) or (
-        state.loss_id is None) else _serialize_loss(state)
     return {"optimizer": {"module": "keras.optimizers", **opt, "registered_name": None},
-            "loss": loss, "loss_weights": state.loss_weights, "metrics": metrics,
+            "loss": serialize_loss(state), "loss_weights": state.loss_weights,
+            "metrics": serialize_metrics(state.metric_ids),
             "weighted_metrics": None, "run_eagerly": False, "steps_per_execution": 1,
             "jit_compile": False}
 
 
 def compile_from_config(model, cfg: dict, custom_objects: dict | None) -> None:
     from chainrule import optimizers
-    from chainrule.saving.model_io import _deserialize_loss
     from chainrule.saving.serialization import get_custom_objects
 
     custom = get_custom_objects(custom_objects)
@@ -210,17 +241,22 @@ def compile_from_config(model, cfg: dict, custom_objects: dict | None) -> None:
         inner = {k: v for k, v in opt.get("config", {}).items()
                  if k in _optimizer_keys(opt["class_name"])}
         opt = optimizers.get({"class_name": opt["class_name"], "config": inner})
-    loss = cfg.get("loss")
-    if isinstance(loss, dict) and "class_name" in loss:
-        loss = _deserialize_loss({"class_name": loss["class_name"],
-                                  "config": loss.get("config", {})}, custom)
-    elif isinstance(loss, str):
-        loss = custom.get(loss, loss)
-    metrics = cfg.get("metrics")
-    if isinstance(metrics, list):
-        metrics = [custom.get(m, m) if isinstance(m, str) else m for m in metrics]
-    model.compile(optimizer=opt, loss=loss, metrics=metrics, loss_weights=cfg.get(
-        "loss_weights"))
+    model.compile(optimizer=opt, loss=deserialize_losses(_unwrap(cfg.get("loss")), custom),
+                  metrics=deserialize_metrics(_unwrap(cfg.get("metrics")), custom),
+                  loss_weights=cfg.get("loss_weights"))
+
+
+def _unwrap(spec):
+    """Keras 3's {"module", "class_name", "config", "registered_name"} -> Keras 2's pair."""
+    if isinstance(spec, dict) and "class_name" in spec:
+        config = {k: v for k, v in (spec.get("config") or {}).items()
+                  if v is not None and k != "dtype"}
+        return {"class_name": spec["class_name"], "config": config}
+    if isinstance(spec, dict):
+        return {k: _unwrap(v) for k, v in spec.items()}
+    if isinstance(spec, list):
+        return [_unwrap(v) for v in spec]
+    return spec
 
 
 def _optimizer_keys(class_name: str) -> set:

@@ -20,9 +20,11 @@ import zipfile
 
 import numpy as np
 
-from chainrule import losses, optimizers
+from chainrule import optimizers
 from chainrule.backend import to_numpy
 from chainrule.layers.lambda_layer import safe_mode_scope
+from chainrule.saving.compile_config import (deserialize_losses, deserialize_metrics,
+                                              serialize_loss, serialize_metrics)
 from chainrule.saving.h5io import (BACKEND, KERAS_VERSION, atomic_h5_file, open_h5_for_reading,
                                    read_names, text, write_names)
 from chainrule.saving.serialization import (builtin_class, custom_object_scope,
@@ -100,28 +102,10 @@ def _check_saveable(model) -> None:
 
 
 def _training_config(compiled) -> dict:
-    """What compile() was given, in the keys Keras 2 writes."""
-    metrics = [_metric_id(m) for m in compiled.metric_ids]
-    return {"loss": _serialize_loss(compiled), "metrics": metrics, "weighted_metrics": None,
-            "loss_weights": None, "optimizer_config": optimizers.serialize(compiled.optimizer)}
-
-
-def _serialize_loss(compiled):
-    """The loss as compile() got it when known, else a built-in class and its config."""
-    given = getattr(compiled, "loss_id", None)
-    if isinstance(given, str):
-        return given
-    loss, name = compiled.loss, type(compiled.loss).__name__
-    if not name.startswith("_") and getattr(losses, name, None) is type(loss):
-        return {"class_name": name, "config": loss.get_config()}
-    return loss.name                # a user function: found again through custom_objects
-
-
-def _metric_id(metric) -> str:
-    """A metric as a name: strings as given; objects and functions by their names."""
-    if isinstance(metric, str):
-        return metric
-    return getattr(metric, "name", None) or getattr(metric, "__name__", str(metric))
+    """What compile() was given, in the keys Keras 2 writes (per output: lists or dicts)."""
+    return {"loss": serialize_loss(compiled), "metrics": serialize_metrics(compiled.metric_ids),
+            "weighted_metrics": None, "loss_weights": compiled.loss_weights,
+            "optimizer_config": optimizers.serialize(compiled.optimizer)}
 
 
 def _write_optimizer_weights(group, model, compiled) -> None:
@@ -183,26 +167,15 @@ def _compile_from_file(model, f, custom_objects) -> None:
     config = json.loads(text(f.attrs["training_config"]))
     custom = get_custom_objects(custom_objects)
     model.compile(optimizer=_deserialize_optimizer(config["optimizer_config"], custom),
-                  loss=_deserialize_loss(config["loss"], custom),
-                  metrics=[custom.get(m, m) for m in config.get("metrics") or []])
+                  loss=deserialize_losses(config["loss"], custom),
+                  metrics=deserialize_metrics(config.get("metrics"), custom),
+                  loss_weights=config.get("loss_weights"))
     if "optimizer_weights" in f:
         _restore_optimizer(model, f["optimizer_weights"])
 
 
 def _deserialize_optimizer(spec: dict, custom: dict):
     return optimizers.deserialize(spec, custom)   # custom optimizers and schedules included
-
-
-def _deserialize_loss(spec, custom: dict):
-    if isinstance(spec, dict):
-        cls = custom.get(spec["class_name"]) or getattr(losses, spec["class_name"], None)
-        if cls is None:
-            raise ValueError(f"Unknown loss class {spec['class_name']!r} in the saved training "
-                             f"config. Pass it in `custom_objects`, or load with compile=False.")
-        return cls.from_config(spec["config"])
-    if spec in custom:
-        return custom[spec]
-    return spec                     # a name: losses.get resolves it (or names what is known)
 
 
 def _restore_optimizer(model, group) -> None:

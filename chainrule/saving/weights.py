@@ -24,6 +24,7 @@ import numpy as np
 
 from chainrule.saving.h5io import (BACKEND, KERAS_VERSION, atomic_h5_file, has_names,
                                    open_h5_for_reading, read_names, write_names)
+from chainrule.saving.keras_format import is_keras3_weights, load_keras3_weights
 
 TOP_LEVEL = "top_level_model_weights"
 
@@ -86,6 +87,9 @@ def load_weights(model, filepath, by_name: bool = False, skip_mismatch: bool = F
     if skip_mismatch and not by_name:
         raise ValueError("When calling model.load_weights, skip_mismatch can only be set to "
                          "True when by_name is True.")
+    if is_keras3_weights(filepath):            # Keras 3's model.weights.h5, or a .keras file
+        load_keras3_weights(model, filepath)
+        return
     check_built(model, "load weights into it")
     with open_h5_for_reading(filepath) as f:
         group = weights_group(f, filepath)

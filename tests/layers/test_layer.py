@@ -357,3 +357,26 @@ def test_input_spec_accepts_matching_and_unknown_sizes():
     spec = layers.InputSpec(ndim=2, axes={-1: 3})
     for shape in [(4, 3), (None, 3), (4, None)]:
         assert spec.check(shape, layer_name="probe") is None
+
+
+def test_add_weight_defaults_regularizer_and_unknown_arguments():
+    from chainrule import ops
+
+    class Scale(layers.Layer):
+        def build(self, input_shape):
+            self.s = self.add_weight(shape=(input_shape[-1],), initializer="ones",
+                                     regularizer=lambda w: 0.5 * ops.sum(ops.square(w)))
+            self.t = self.add_weight(shape=(2,))                   # glorot_uniform, unnamed
+
+        def call(self, inputs):
+            self.add_loss(ops.mean(inputs))
+            return inputs * self.s
+
+    layer = Scale(name="scale")
+    layer(np.full((2, 3), 2.0, "float32"))
+    assert [w.name for w in layer.weights] == ["scale/Variable:0", "scale/Variable_1:0"]
+    assert [float(loss.item()) for loss in layer.losses] == [2.0, 1.5]   # add_loss, penalty
+    with pytest.raises(TypeError, match=r"add_weight: \['shapes'\]"):
+        layer.add_weight(shapes=(2,))
+    with pytest.raises(ValueError, match="provide a name for your metric"):
+        layer.add_metric(1.0)

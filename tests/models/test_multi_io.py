@@ -76,7 +76,7 @@ def test_bad_multi_output_specs_get_keras_kind_messages():
 
 
 def test_an_output_without_loss_is_not_trained_and_gets_no_loss_log():
-    xa, xb, yp, yd = data()
+    xa, xb, yp, _ = data()
     model = two_in_two_out()
     model.compile(optimizers.SGD(0.1), loss={"priority": "binary_crossentropy"})
     before = model.get_layer("department").get_weights()
@@ -94,3 +94,13 @@ def test_dict_dataset_batches_feed_named_inputs():
                                                                   "department": yd})).batch(4)
     history = model.fit(ds, epochs=3, verbose=0)
     assert history.history["loss"][-1] < history.history["loss"][0]
+
+
+def test_single_output_targets_by_output_layer_name():
+    xa, _, yp, _ = data()
+    model = cr.models.Sequential([layers.Input((3,)), layers.Dense(1, name="priority")])
+    model.compile(optimizers.SGD(0.1), loss={"priority": "mse"})
+    by_name = model.evaluate(xa, {"priority": yp}, verbose=0)
+    assert by_name == pytest.approx(model.evaluate(xa, yp, verbose=0))
+    with pytest.raises(ValueError, match="unexpected targets keys \\['prio'\\]"):
+        model.evaluate(xa, {"prio": yp}, verbose=0)

@@ -188,8 +188,7 @@ def test_model_with_own_metrics_and_compiled_without_loss(rng):
             x, y = data
             y_pred = self(x, training=True)
             loss = ops.mean(losses.mean_squared_error(y, y_pred))
-            self.trainable_variables                     # built by the call above
-            for v in self.trainable_variables:
+            for v in self.trainable_variables:          # built by the call above
                 v.grad = None
             loss.backward()
             self.optimizer.apply_gradients((v.grad, v) for v in self.trainable_variables)
@@ -214,3 +213,98 @@ def test_fit_without_compiled_loss_says_what_to_do(rng):
     model.compile(optimizer="sgd")
     with pytest.raises(ValueError, match="No loss to compute. Provide a `loss` argument"):
         model.fit(*regression(rng), verbose=0)
+
+
+class Block(layers.Layer):
+    """A custom layer made of layers held in attributes (and in a list)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.steps = [layers.Dense(4, activation="tanh"), layers.Dense(4, activation="tanh")]
+        self.head = layers.Dense(1)
+
+    def call(self, inputs):
+        x = inputs
+        for step in self.steps:
+            x = step(x)
+        return self.head(x)
+
+
+def test_layers_inside_a_custom_layer_are_tracked_and_trained(rng):
+    x, y = regression(rng)
+    inputs = layers.Input((3,))
+    block = Block()
+    model = Model(inputs, block(inputs))
+    assert model.count_params() == (3 * 4 + 4) + (4 * 4 + 4) + (4 + 1)
+    model.compile(optimizers.SGD(0.05), "mse")
+    before = [w.copy() for w in model.get_weights()]
+    model.fit(x, y, epochs=2, verbose=0)
+    assert all(not np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+    block.trainable = False
+    assert model.trainable_weights == [] and len(model.non_trainable_weights) == 6
+
+
+def test_sequential_layers_have_outputs_for_feature_extractors(rng):
+    model = Sequential([layers.Dense(4, activation="relu", input_shape=(3,), name="first"),
+                        layers.Dense(2, name="second")])
+    assert model.input.shape == (None, 3) and model.outputs[0].shape == (None, 2)
+    extractor = Model(inputs=model.inputs, outputs=[la.output for la in model.layers])
+    x = rng.standard_normal((5, 3)).astype("float32")
+    hidden, out = extractor.predict(x, verbose=0)
+    np.testing.assert_allclose(out, model.predict(x, verbose=0), atol=1e-6)
+    assert hidden.shape == (5, 4)
+    model.pop()
+    model.add(layers.Dense(6, name="third"))
+    model.build((None, 3))
+    assert model.get_layer("first").output.shape == (None, 4)   # the old graph was detached
+    assert model.output.shape == (None, 6)
+    with pytest.raises(AttributeError, match="has no defined inputs yet"):
+        _ = Sequential([layers.Dense(2)]).input
+
+
+def test_train_step_gets_a_dataset_element_of_inputs_only_as_it_is(rng):
+    from chainrule import data as cr_data
+
+    seen = []
+
+    class Unsupervised(TwoDense):
+        def train_step(self, data):
+            seen.append(type(data).__name__)
+            x = data[0] if isinstance(data, tuple) else data
+            loss = ops.mean(ops.square(self(x, training=True)))
+            for v in self.trainable_variables:
+                v.grad = None
+            loss.backward()
+            self.optimizer.apply_gradients((v.grad, v) for v in self.trainable_variables)
+            return {"loss": loss.item()}
+
+    x = rng.standard_normal((8, 3)).astype("float32")
+    model = Unsupervised()
+    model.compile(optimizer=optimizers.SGD(0.1))
+    model.fit(cr_data.Dataset.from_tensor_slices(x).batch(4), epochs=1, verbose=0)
+    model.fit(x, epochs=1, batch_size=4, verbose=0)
+    assert seen == ["ndarray", "ndarray", "tuple", "tuple"]       # arrays: Keras' (x,)
+
+
+def test_a_call_default_for_training_applies_when_nobody_passes_one():
+    class Noisy(layers.Layer):
+        def call(self, inputs, training=True):     # Keras' random image layers default so
+            return inputs + 1.0 if training else inputs
+
+    x = np.zeros((1, 2), "float32")
+    assert Noisy()(x).numpy().tolist() == [[1.0, 1.0]]
+    assert Noisy()(x, training=False).numpy().tolist() == [[0.0, 0.0]]
+    model = Sequential([layers.Input((2,)), Noisy()])
+    assert model.predict(x, verbose=0).tolist() == [[0.0, 0.0]]
+
+
+def test_models_called_without_training_let_inner_layers_keep_their_default():
+    class Noisy(layers.Layer):
+        def call(self, inputs, training=True):
+            return inputs + 1.0 if training else inputs
+
+    x = np.zeros((1, 2), "float32")
+    augment = Sequential([Noisy()])                    # used in a Dataset.map, as keras.io
+    assert augment(x).numpy().tolist() == [[1.0, 1.0]]
+    inputs = layers.Input((2,))
+    assert Model(inputs, Noisy()(inputs))(x).numpy().tolist() == [[1.0, 1.0]]

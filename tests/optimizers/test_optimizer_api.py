@@ -138,3 +138,13 @@ def test_star_import_gives_exactly_all(module):
     namespace = {}
     exec(f"from {module} import *", namespace)                                # noqa: S102
     assert set(namespace) - {"__builtins__"} == set(__import__(module, fromlist=["x"]).__all__)
+
+
+def test_learning_rate_compares_with_what_is_not_a_number_by_asking_it():
+    import pytest as _pytest
+
+    from chainrule.optimizers import Adam
+
+    lr = Adam(0.01).learning_rate
+    assert lr == _pytest.approx(0.01) and not lr == object()
+    assert lr < 0.02 and lr >= 0.01

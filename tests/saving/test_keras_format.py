@@ -174,3 +174,82 @@ def test_keras3_reads_the_files_chainrule_writes(tmp_path, rng):
         for name, y in expected.items():
             np.testing.assert_allclose(out[name], y, atol=1e-5)
     assert sys.version_info >= (3, 11)
+
+
+def test_keras3_loss_and_metric_objects_in_compile_config():
+    model = load_model(FIXTURES / "keras3_two_inputs.keras")
+    loss = model.compiled.compiled_loss
+    assert type(model.optimizer).__name__ == "RMSprop"
+    assert model.optimizer.learning_rate == pytest.approx(0.002)
+    ref = reference()
+    x = [ref["two_inputs/x0"], ref["two_inputs/x1"]]
+    logs = model.evaluate(x, np.ones((4, 1), "float32"), verbose=0, return_dict=True)
+    assert list(logs) == ["loss", "binary_accuracy", "mse"]
+    assert loss._losses[0].fn_kwargs["label_smoothing"] == pytest.approx(0.1)
+
+
+def multi_output_model():
+    inputs = layers.Input((3,), name="x")
+    h = layers.Dense(4, activation="relu", name="h")(inputs)
+    return Model(inputs, [layers.Dense(1, activation="sigmoid", name="p")(h),
+                          layers.Dense(2, activation="softmax", name="d")(h)])
+
+
+@pytest.mark.parametrize("suffix", [".keras", ".h5"])
+def test_multi_output_compile_setup_survives_saving(tmp_path, rng, suffix):
+    model = multi_output_model()
+    model.compile("sgd", loss={"p": "binary_crossentropy", "d": "categorical_crossentropy"},
+                  loss_weights={"p": 1.0, "d": 0.5}, metrics={"d": ["accuracy"]})
+    x = rng.standard_normal((6, 3)).astype("float32")
+    y = {"p": rng.integers(0, 2, (6, 1)).astype("float32"), "d": one_hot(rng, 6, 2)}
+    expected = model.evaluate(x, y, verbose=0, return_dict=True)
+    model.save(tmp_path / f"m{suffix}")
+    loaded = load_model(tmp_path / f"m{suffix}")
+    logs = loaded.evaluate(x, y, verbose=0, return_dict=True)
+    assert list(logs) == ["loss", "p_loss", "d_loss", "d_accuracy"]
+    np.testing.assert_allclose(list(logs.values()), list(expected.values()), rtol=1e-6)
+
+
+def test_optimizer_variables_in_a_file_are_skipped_with_a_warning(tmp_path):
+    model = small_cnn()
+    model.compile("adam", "categorical_crossentropy")
+    model.save(tmp_path / "m.keras")
+    with zipfile.ZipFile(tmp_path / "m.keras") as z:
+        files = {n: z.read(n) for n in z.namelist()}
+    weights = tmp_path / "w.h5"
+    weights.write_bytes(files["model.weights.h5"])
+    with h5py.File(weights, "a") as f:                 # what a trained Keras 3 Adam writes
+        for i in range(6):
+            f.create_dataset(f"optimizer/vars/{i}", data=np.zeros(3))
+    files["model.weights.h5"] = weights.read_bytes()
+    with zipfile.ZipFile(tmp_path / "trained.keras", "w") as z:
+        for n, data in files.items():
+            z.writestr(n, data)
+    with pytest.warns(UserWarning, match="Skipping variable loading for the optimizer"):
+        assert load_model(tmp_path / "trained.keras").compiled is not None
+
+
+def test_load_weights_reads_keras3_weight_files_and_keras_files(tmp_path, rng):
+    ref = reference()
+    model = Sequential([layers.Input((6,)), layers.Dense(5, activation="relu"),
+                        layers.Dropout(0.2), layers.Dense(3, activation="softmax")])
+    model.load_weights(FIXTURES / "keras3_mlp.keras")
+    np.testing.assert_allclose(model.predict(ref["mlp/x0"], verbose=0), ref["mlp/y"], atol=1e-6)
+    with zipfile.ZipFile(FIXTURES / "keras3_mlp.keras") as z:
+        (tmp_path / "model.weights.h5").write_bytes(z.read("model.weights.h5"))
+    other = Sequential([layers.Input((6,)), layers.Dense(5, activation="relu"),
+                        layers.Dropout(0.2), layers.Dense(3, activation="softmax")])
+    other.load_weights(tmp_path / "model.weights.h5")
+    np.testing.assert_allclose(other.predict(ref["mlp/x0"], verbose=0), ref["mlp/y"], atol=1e-6)
+    wrong = Sequential([layers.Input((6,)), layers.Dense(4), layers.Dense(3)])
+    with pytest.raises(ValueError, match="variable .* has shape \\(6, 4\\).*\\(6, 5\\)"):
+        wrong.load_weights(tmp_path / "model.weights.h5")
+
+
+def test_a_failed_keras3_weight_load_changes_nothing(tmp_path):
+    model = Sequential([layers.Input((6,)), layers.Dense(5), layers.Dense(4)])
+    before = model.get_weights()
+    with pytest.raises(ValueError, match="shape"):
+        model.load_weights(FIXTURES / "keras3_mlp.keras")      # first Dense fits, second not
+    for a, b in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(a, b)
