@@ -6,7 +6,8 @@ values that are their own local gradients (for sigmoid, y * (1 - y); for tanh, 1
 `backward` walks the steps in reverse, carrying the gradient of the state from step t to step
 t - 1: at each step, upstream (what reaches h_t from the output and from step t + 1) times the
 local gradient of that step. The input projection x @ kernel is one matmul over all steps,
-and so is its gradient.
+and so is its gradient. The steps' products are small (batch x units), where BLAS' own
+threads cost more than they give, so the ops run BLAS single-threaded (`runtime.blas`).
 
 Gate orders and weight layouts are Keras': LSTM (i, f, c, o), GRU (z, r, h) with
 `reset_after=True` (bias shape (2, 3 * units): input bias, recurrent bias).
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 from chainrule.autodiff.function import Function
 from chainrule.backend import get_array_module
+from chainrule.runtime import blas
 
 
 def _sigmoid(z):
@@ -53,7 +55,19 @@ def _input_gradients(x, kernel, dz_all):
     return dx, dkernel.astype(kernel.dtype)
 
 
-class SimpleRNNOp(Function):
+class _SequenceFunction(Function):
+    """A Function whose forward and backward loop over time with BLAS on one thread."""
+
+    def __call__(self, *inputs):
+        with blas.single_threaded():
+            return super().__call__(*inputs)
+
+    def backward(self, gy):
+        with blas.single_threaded():
+            return self.backward_through_time(gy)
+
+
+class SimpleRNNOp(_SequenceFunction):
     """h_t = act(x_t @ W + h_{t-1} @ U + b), every h_t returned: (batch, time, units).
 
     Local rule at step t: dz_t = dh_t * act'(h_t); dh_{t-1} = dz_t @ U^T carries on.
@@ -72,7 +86,7 @@ class SimpleRNNOp(Function):
         self.x, self.hs, self.w, self.u = x, hs, kernel, recurrent_kernel
         return hs[:, 1:]
 
-    def backward(self, gy):
+    def backward_through_time(self, gy):
         xp = get_array_module(gy)
         dz_all = xp.empty_like(gy)
         dh = xp.zeros_like(gy[:, 0])
@@ -91,7 +105,7 @@ def simple_rnn(x, h0, kernel, recurrent_kernel, bias, activation: str = "tanh"):
     return SimpleRNNOp(activation)(x, h0, kernel, recurrent_kernel, bias)
 
 
-class LSTMOp(Function):
+class LSTMOp(_SequenceFunction):
     """Keras' LSTM over a sequence; returns h and c of every step side by side.
 
     Output shape (batch, time, 2 * units): [..., :units] is h_t, [..., units:] is c_t.
@@ -126,7 +140,7 @@ class LSTMOp(Function):
         self.cs[t + 1] = f * self.cs[t] + i * g
         self.hs[t + 1] = o * self.act(self.cs[t + 1])
 
-    def backward(self, gy):
+    def backward_through_time(self, gy):
         xp = get_array_module(gy)
         units = self.hs.shape[-1]
         gh, gc = gy[..., :units], gy[..., units:]
@@ -163,7 +177,7 @@ def lstm(x, h0, c0, kernel, recurrent_kernel, bias, activation: str = "tanh",
     return LSTMOp(activation, recurrent_activation)(x, h0, c0, kernel, recurrent_kernel, bias)
 
 
-class GRUOp(Function):
+class GRUOp(_SequenceFunction):
     """Keras' GRU with reset_after=True over a sequence; every h_t: (batch, time, units).
 
     With x_t @ W + b_in = (xz, xr, xh) and h_{t-1} @ U + b_rec = (rz, rr, rh):
@@ -194,7 +208,7 @@ class GRUOp(Function):
         self.x, self.w, self.u = x, kernel, recurrent_kernel
         return self.hs[1:].transpose(1, 0, 2)
 
-    def backward(self, gy):
+    def backward_through_time(self, gy):
         xp = get_array_module(gy)
         dx_all = xp.empty(gy.shape[:2] + (3 * gy.shape[-1],), dtype=gy.dtype)
         drec_all = xp.empty_like(dx_all)
