@@ -1,6 +1,7 @@
 """Recurrent layers: SimpleRNN, LSTM and GRU over (batch, time, features) sequences.
 
-The whole sequence goes through one recurrent op (`chainrule.ops.recurrent`), whose backward
+Weights are named as Keras 2 names them, after the layer's cell: 'lstm/lstm_cell/kernel:0',
+so .h5 files have Keras' layout. The whole sequence goes through one recurrent op (`chainrule.ops.recurrent`), whose backward
 is backprop through time; the layer only creates Keras' weights, picks the outputs Keras
 returns (`return_sequences`, `return_state`) and reverses time for `go_backwards` (the
 outputs then stay in reversed order, as in Keras).
@@ -11,7 +12,7 @@ import numpy as np
 
 from chainrule import activations, initializers, ops
 from chainrule.layers.input_spec import InputSpec
-from chainrule.layers.layer import Layer
+from chainrule.layers.layer import Layer, to_snake_case
 from chainrule.layers.symbolic import SymbolicTensor
 from chainrule.ops.recurrent import activation_pair
 
@@ -61,11 +62,12 @@ class _Recurrent(Layer):
         if features is None:
             raise ValueError(f"Layer {self.name!r} needs the last axis (features) of its input "
                              f"to be known. Received: input_shape={tuple(input_shape)}")
-        width = self.gates * self.units
-        self.kernel = self.add_weight("kernel", (features, width), self.kernel_initializer)
-        self.recurrent_kernel = self.add_weight("recurrent_kernel", (self.units, width),
+        width, cell = self.gates * self.units, to_snake_case(type(self).__name__ + "Cell")
+        self.kernel = self.add_weight(f"{cell}/kernel", (features, width),
+                                      self.kernel_initializer)
+        self.recurrent_kernel = self.add_weight(f"{cell}/recurrent_kernel", (self.units, width),
                                                 self.recurrent_initializer)
-        self.bias = self.add_weight("bias", self._bias_shape(), self._bias_init()) \
+        self.bias = self.add_weight(f"{cell}/bias", self._bias_shape(), self._bias_init()) \
             if self.use_bias else None
 
     def _bias_shape(self) -> tuple:
