@@ -60,6 +60,9 @@ CONSTRUCTORS = {
     "Subtract": lambda: layers.Subtract(),
     "UpSampling2D": lambda: layers.UpSampling2D((2, 3), interpolation="bilinear"),
     "ZeroPadding1D": lambda: layers.ZeroPadding1D((1, 2)),
+    "GRU": lambda: layers.GRU(3, recurrent_activation="hard_sigmoid", return_state=True),
+    "LSTM": lambda: layers.LSTM(3, unit_forget_bias=False, go_backwards=True),
+    "SimpleRNN": lambda: layers.SimpleRNN(3, activation="relu", use_bias=False),
 }
 
 
