@@ -169,3 +169,16 @@ def test_return_state_in_a_functional_model_is_a_clear_error():
 def test_input_must_be_a_sequence():
     with pytest.raises(ValueError, match="expected ndim=3"):
         layers.SimpleRNN(2)(np.zeros((2, 3), "float32"))
+
+
+@pytest.mark.parametrize("suffix", [".h5", ".keras"])
+def test_model_with_recurrent_layers_saves_and_loads(tmp_path, suffix):
+    ids = keras.Input((None,), dtype="int32")
+    x = layers.GRU(3, return_sequences=True)(layers.Embedding(20, 4)(ids))
+    model = keras.Model(ids, layers.LSTM(2, go_backwards=True)(x))
+    model.compile("rmsprop", "mse")
+    model.save(tmp_path / f"m{suffix}")
+    restored = keras.models.load_model(tmp_path / f"m{suffix}")
+    batch = np.arange(12).reshape(2, 6)
+    np.testing.assert_array_equal(restored.predict(batch, verbose=0),
+                                  model.predict(batch, verbose=0))
