@@ -77,10 +77,12 @@ class _Recurrent(Layer):
         return self.bias_initializer
 
     def __call__(self, inputs, *args, **kwargs):
-        if isinstance(inputs, SymbolicTensor) and self.return_state:
-            raise ValueError(f"Layer {self.name!r}: return_state=True gives several outputs, "
-                             f"and chainrule's functional models support one output per "
-                             f"layer. Call the layer on arrays, or use return_state=False.")
+        if isinstance(inputs, SymbolicTensor) and (self.return_state or
+                                                   kwargs.get("initial_state") is not None):
+            raise ValueError(f"Layer {self.name!r}: return_state=True and initial_state on "
+                             f"symbolic inputs need layers with several inputs or outputs, "
+                             f"which chainrule's functional models do not support yet. Call "
+                             f"the layer on arrays (eagerly, or in a subclassed model's call).")
         return super().__call__(inputs, *args, **kwargs)
 
     def call(self, inputs, initial_state=None, training=False):

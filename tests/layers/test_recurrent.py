@@ -140,14 +140,16 @@ def test_lstm_learns_to_remember_the_first_step(rng):
     assert history.history["loss"][-1] < 0.5 * history.history["loss"][0]
 
 
-def test_initial_state_and_return_state(rng):
-    layer = layers.LSTM(3, return_state=True)
-    x = rng.standard_normal((2, 4, 2)).astype("float32")
-    out, h, c = layer(x)
-    np.testing.assert_array_equal(out.data, h.data)
-    again = layer(x[:, 2:], initial_state=[h, c])[0]
-    whole_tail = layers.LSTM(3)
-    assert again.shape == (2, 3) and whole_tail(x).shape == (2, 3)
+@pytest.mark.parametrize("cls", [layers.SimpleRNN, layers.LSTM, layers.GRU])
+def test_initial_state_continues_a_sequence_from_return_state(rng, cls):
+    layer = cls(3, return_state=True)
+    x = rng.standard_normal((2, 5, 2)).astype("float32")
+    whole, *_ = layer(x)
+    _, *states = layer(x[:, :2])
+    rest, *_ = layer(x[:, 2:], initial_state=states)
+    np.testing.assert_allclose(rest.data, whole.data, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match=f"expects {len(states)} initial state"):
+        layer(x, initial_state=states + states)
 
 
 @pytest.mark.parametrize("kwargs, message", [
@@ -161,9 +163,11 @@ def test_bad_arguments_say_what_was_received(kwargs, message):
         layers.LSTM(**kwargs)
 
 
-def test_return_state_in_a_functional_model_is_a_clear_error():
-    with pytest.raises(ValueError, match="return_state=True"):
+def test_return_state_or_initial_state_in_a_functional_model_is_a_clear_error():
+    with pytest.raises(ValueError, match="return_state=True and initial_state"):
         layers.GRU(2, return_state=True)(keras.Input((3, 2)))
+    with pytest.raises(ValueError, match="return_state=True and initial_state"):
+        layers.GRU(2)(keras.Input((3, 2)), initial_state=np.zeros((1, 2), "float32"))
 
 
 def test_input_must_be_a_sequence():
