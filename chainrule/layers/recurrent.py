@@ -31,12 +31,12 @@ class _Recurrent(Layer):
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
                  bias_initializer="zeros", return_sequences=False, return_state=False,
                  go_backwards=False, stateful=False, unroll=False, dropout=0.0,
-                 recurrent_dropout=0.0, **kwargs):
+                 recurrent_dropout=0.0, time_major=False, **kwargs):
         super().__init__(**kwargs)
         if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
             raise ValueError(f"Received an invalid value for argument `units`, expected a "
                              f"positive integer, got {units!r}.")
-        _reject_unsupported(stateful, dropout, recurrent_dropout)
+        _reject_unsupported(stateful, dropout, recurrent_dropout, time_major)
         self.units, self.use_bias, self.unroll = units, bool(use_bias), bool(unroll)
         self.activation = self._activation_name(activation, "activation")
         self.kernel_initializer = initializers.get(kernel_initializer)
@@ -121,10 +121,13 @@ class _Recurrent(Layer):
                 "bias_initializer": initializers.serialize(self.bias_initializer),
                 "return_sequences": self.return_sequences, "return_state": self.return_state,
                 "go_backwards": self.go_backwards, "stateful": False, "unroll": self.unroll,
-                "dropout": 0.0, "recurrent_dropout": 0.0}
+                "time_major": False, "dropout": 0.0, "recurrent_dropout": 0.0}
 
 
-def _reject_unsupported(stateful, dropout, recurrent_dropout) -> None:
+def _reject_unsupported(stateful, dropout, recurrent_dropout, time_major) -> None:
+    if time_major:
+        raise ValueError("time_major=True is not supported: inputs are (batch, timesteps, "
+                         "features). Received: time_major=True")
     if stateful:
         raise ValueError("stateful=True is not supported by chainrule's recurrent layers. "
                          "Received: stateful=True")
@@ -173,8 +176,9 @@ class LSTM(_Recurrent):
     state_count = 2
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid",
-                 unit_forget_bias=True, **kwargs):
+                 unit_forget_bias=True, implementation=2, **kwargs):
         super().__init__(units, activation=activation, **kwargs)
+        self.implementation = implementation     # Keras' speed choice; same numbers
         self.recurrent_activation = self._activation_name(recurrent_activation,
                                                           "recurrent_activation")
         self.unit_forget_bias = bool(unit_forget_bias)
@@ -195,7 +199,7 @@ class LSTM(_Recurrent):
 
     def get_config(self):
         return {**super().get_config(), "recurrent_activation": self.recurrent_activation,
-                "unit_forget_bias": self.unit_forget_bias}
+                "unit_forget_bias": self.unit_forget_bias, "implementation": self.implementation}
 
 
 class _ForgetBias(initializers.Initializer):
@@ -227,8 +231,9 @@ class GRU(_Recurrent):
     gates = 3
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid",
-                 reset_after=True, **kwargs):
+                 reset_after=True, implementation=2, **kwargs):
         super().__init__(units, activation=activation, **kwargs)
+        self.implementation = implementation     # Keras' speed choice; same numbers
         if not reset_after:
             raise ValueError("GRU(reset_after=False) is not implemented; Keras 2's default "
                              "reset_after=True is. Received: reset_after=False")
@@ -247,4 +252,4 @@ class GRU(_Recurrent):
 
     def get_config(self):
         return {**super().get_config(), "recurrent_activation": self.recurrent_activation,
-                "reset_after": True}
+                "reset_after": True, "implementation": self.implementation}

@@ -88,6 +88,15 @@ def test_weight_names_in_a_model_are_keras_h5_paths(tmp_path):
     np.testing.assert_array_equal(clone.predict(x, verbose=0), model.predict(x, verbose=0))
 
 
+@pytest.mark.parametrize("case", CASES)
+def test_layer_builds_from_keras_config(case):
+    config = {k: v for k, v in _json(case, "config").items()    # issue 12's regularizers and
+              if not k.endswith(("_regularizer", "_constraint"))}   # constraints: elsewhere
+    layer = getattr(layers, _json(case, "spec")["class"]).from_config(config)
+    ours = layer.get_config()
+    assert {k: ours[k] for k in config} == config
+
+
 @pytest.mark.parametrize("cls", [layers.SimpleRNN, layers.LSTM, layers.GRU])
 def test_config_round_trip_and_weight_count(cls):
     layer = cls(5, return_sequences=True, go_backwards=True, name="rnn")
