@@ -1,10 +1,10 @@
 """Recurrent layers: SimpleRNN, LSTM and GRU over (batch, time, features) sequences.
 
-Weights are named as Keras 2 names them, after the layer's cell: 'lstm/lstm_cell/kernel:0',
-so .h5 files have Keras' layout. The whole sequence goes through one recurrent op (`chainrule.ops.recurrent`), whose backward
+The whole sequence goes through one recurrent op (`chainrule.ops.recurrent`), whose backward
 is backprop through time; the layer only creates Keras' weights, picks the outputs Keras
 returns (`return_sequences`, `return_state`) and reverses time for `go_backwards` (the
-outputs then stay in reversed order, as in Keras).
+outputs then stay in reversed order, as in Keras). Weights are named as Keras 2 names them,
+after the layer's cell ('lstm/lstm_cell/kernel:0'), so .h5 files have Keras' layout.
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ class _Recurrent(Layer):
     """What SimpleRNN, LSTM and GRU share: arguments, output selection, config.
 
     Subclasses set `gates` (blocks of `units` columns in the kernels), `state_count`, and
-    implement `_run(x, states) -> (sequence of h, final states)`.
+    implement `_run(x, states, bias) -> (sequence of h, final states)`.
     """
 
     gates = 1
