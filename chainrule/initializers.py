@@ -111,6 +111,32 @@ class TruncatedNormal(_Random):
         return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
 
 
+class Orthogonal(_Random):
+    """A (scaled) orthogonal matrix: the Q of a QR decomposition of a normal draw.
+
+    Axes before the last are flattened into rows; with more columns than rows the rows are
+    orthonormal, otherwise the columns. Keras' default for recurrent kernels.
+    """
+
+    def __init__(self, gain=1.0, seed=None):
+        super().__init__(seed)
+        self.gain = gain
+
+    def __call__(self, shape, dtype=None):
+        if len(shape) < 2:
+            raise ValueError(f"The tensor to initialize must be at least two-dimensional. "
+                             f"Received: shape={tuple(shape)} of rank {len(shape)}.")
+        rows, cols = math.prod(shape[:-1]), shape[-1]
+        a = self.rng().standard_normal((max(rows, cols), min(rows, cols)))
+        q, r = np.linalg.qr(a)
+        q = q * np.sign(np.diag(r))          # make the decomposition unique (uniform over O(n))
+        q = q.T if rows < cols else q
+        return (self.gain * q).reshape(shape).astype(dtype or config.floatx())
+
+    def get_config(self):
+        return {"gain": self.gain, "seed": self.seed}
+
+
 def _truncated(rng, shape):
     """Standard normal samples restricted to [-2, 2] by redrawing."""
     x = rng.standard_normal(shape)
@@ -182,13 +208,15 @@ LecunNormal = _scaling("LecunNormal", 1.0, "fan_in", "truncated_normal")
 
 _CLASSES = {c.__name__: c for c in (
     Zeros, Ones, Constant, RandomNormal, RandomUniform, TruncatedNormal, VarianceScaling,
+    Orthogonal,
     GlorotUniform, GlorotNormal, HeUniform, HeNormal, LecunUniform, LecunNormal)}
 _ALIASES = {"zeros": Zeros, "zero": Zeros, "ones": Ones, "one": Ones, "constant": Constant,
             "random_normal": RandomNormal, "random_uniform": RandomUniform,
             "truncated_normal": TruncatedNormal, "glorot_uniform": GlorotUniform,
             "glorot_normal": GlorotNormal, "he_uniform": HeUniform, "he_normal": HeNormal,
             "lecun_uniform": LecunUniform, "lecun_normal": LecunNormal,
-            "variance_scaling": VarianceScaling}
+            "variance_scaling": VarianceScaling,
+            "orthogonal": Orthogonal}
 _SERIAL_NAMES = {v: k for k, v in _ALIASES.items() if k not in ("zero", "one")}
 
 

@@ -23,6 +23,7 @@ from chainrule.layers.pooling import (AveragePooling2D, GlobalAveragePooling2D,
 from chainrule.layers.pooling_1d import (AveragePooling1D, GlobalAveragePooling1D,
                                          GlobalMaxPooling1D, MaxPooling1D)
 from chainrule.layers.preprocessing import CenterCrop, Normalization, Resizing
+from chainrule.layers.recurrent import GRU, LSTM, SimpleRNN
 from chainrule.layers.reshaping import (Cropping2D, Flatten, Permute, RepeatVector, Reshape,
                                         UpSampling2D, ZeroPadding1D, ZeroPadding2D)
 from chainrule.layers.variable import Variable
@@ -46,13 +47,13 @@ __all__ = ["Activation", "Add", "CenterCrop", "Normalization", "RandomBrightness
            "AveragePooling2D", "AvgPool1D", "AvgPool2D", "BatchNormalization", "Concatenate",
            "Conv1D", "Conv2D", "Conv2DTranspose", "Conv2d", "Convolution1D", "Convolution2D",
            "Convolution2DTranspose", "Cropping2D", "Dense", "DepthwiseConv2D", "Dot", "Dropout",
-           "ELU", "Embedding", "Flatten", "GaussianDropout", "GaussianNoise",
+           "ELU", "Embedding", "Flatten", "GRU", "GaussianDropout", "GaussianNoise",
            "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAvgPool1D",
            "GlobalAvgPool2D", "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPooling1D",
-           "GlobalMaxPooling2D", "Input", "InputLayer", "InputSpec", "Lambda", "Layer",
+           "GlobalMaxPooling2D", "Input", "InputLayer", "InputSpec", "LSTM", "Lambda", "Layer",
            "LayerNormalization", "LeakyReLU", "MaxPool1D", "MaxPool2D", "MaxPooling1D",
            "MaxPooling2D", "Maximum", "Minimum", "Multiply", "PReLU", "Permute", "ReLU",
            "RepeatVector", "Rescaling", "Reshape", "SeparableConv2D", "SeparableConvolution2D",
-           "Softmax", "SpatialDropout2D", "Subtract", "UpSampling2D", "Variable",
+           "SimpleRNN", "Softmax", "SpatialDropout2D", "Subtract", "UpSampling2D", "Variable",
            "ZeroPadding1D", "ZeroPadding2D", "add", "average", "concatenate", "dot", "maximum",
            "minimum", "multiply", "subtract"]

@@ -3,7 +3,7 @@
 Find an op's forward and backward in the module named after what it does:
 arithmetic, reduction, shape, selection, linalg, activation, special, loss, conv,
 conv_transpose, cropping, depthwise, pool, upsampling, normalization, layer_norm, dropout,
-resize and projective (the image warps of the preprocessing layers).
+resize and projective (the image warps of the preprocessing layers), recurrent.
 Window geometry is in windows.py, the im2col copies around conv in im2col.py; the array maths
 of image resizing and warping in resize_weights.py and image_transform.py.
 """
@@ -24,6 +24,7 @@ from chainrule.ops.normalization import batch_norm
 from chainrule.ops.pool import avg_pool2d, max_pool2d
 from chainrule.ops.projective import projective_transform
 from chainrule.ops.reduction import max, mean, sum
+from chainrule.ops.recurrent import gru, lstm, simple_rnn
 from chainrule.ops.resize import resize
 from chainrule.ops.shape import cast, concat, flatten, getitem, pad, reshape, stack, transpose
 from chainrule.ops.special import erf
@@ -40,3 +41,4 @@ __all__ = ["abs", "add", "avg_pool2d", "batch_norm", "cast", "clip", "concat", "
 __all__ += ["conv2d_transpose", "crop", "deconv_output_length", "erf", "normalize",
             "upsampling2d"]
 __all__ += ["projective_transform", "resize"]
+__all__ += ["gru", "lstm", "simple_rnn"]

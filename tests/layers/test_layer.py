@@ -88,6 +88,9 @@ CASES = {
     "RandomZoom": (lambda: layers.RandomZoom(0.2, fill_mode="constant", seed=1), (2, 4, 5, 3),
                    "random_zoom"),
     "Resizing": (lambda: layers.Resizing(3, 7, "bicubic"), (2, 5, 4, 3), "resizing"),
+    "GRU": (lambda: layers.GRU(4, return_sequences=True), (2, 7, 3), "gru"),
+    "LSTM": (lambda: layers.LSTM(4, go_backwards=True), (2, 7, 3), "lstm"),
+    "SimpleRNN": (lambda: layers.SimpleRNN(4, activation="relu"), (2, 7, 3), "simple_rnn"),
 }
 
 

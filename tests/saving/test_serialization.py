@@ -73,6 +73,9 @@ CONSTRUCTORS = {
     "RandomTranslation": lambda: layers.RandomTranslation(0.1, (-0.2, 0.3), "wrap"),
     "RandomZoom": lambda: layers.RandomZoom(0.2, (-0.1, 0.1), "nearest", seed=4),
     "Resizing": lambda: layers.Resizing(6, 7, "lanczos3", crop_to_aspect_ratio=True),
+    "GRU": lambda: layers.GRU(3, recurrent_activation="hard_sigmoid", return_state=True),
+    "LSTM": lambda: layers.LSTM(3, unit_forget_bias=False, go_backwards=True),
+    "SimpleRNN": lambda: layers.SimpleRNN(3, activation="relu", use_bias=False),
 }
 
 
