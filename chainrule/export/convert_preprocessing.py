@@ -11,6 +11,7 @@ height and width, which are static in the model's shapes.
 from __future__ import annotations
 
 import numpy as np
+from onnx import helper
 
 from chainrule import layers
 from chainrule.export.registry import converts
@@ -19,9 +20,17 @@ from chainrule.ops.resize import resize_matrix
 # ONNX Resize's attributes that give tf.image.resize's numbers (half_pixel_centers=True).
 _RESIZE_MODES = {
     "bilinear": {"mode": "linear", "coordinate_transformation_mode": "half_pixel"},
-    "nearest": {"mode": "nearest", "coordinate_transformation_mode": "tf_half_pixel_for_nn",
-                "nearest_mode": "floor"},
+    # TF's floor((i + 0.5) * in / out) is round-half-up of the half-pixel source - 0.5.
+    "nearest": {"mode": "nearest", "coordinate_transformation_mode": "half_pixel",
+                "nearest_mode": "round_prefer_ceil"},
 }
+
+
+def _as_float(g, layer, inputs) -> str:
+    """The layer's input cast to the graph's float type, as `as_float` casts uint8 images
+    (a float-to-same-float Cast is a no-op ONNX Runtime removes)."""
+    return g.node("Cast", inputs[:1], f"{layer.name}/as_float",
+                  to=helper.np_dtype_to_tensor_dtype(g.dtype))
 
 
 def _image_size(layer, shape) -> tuple[int, int]:
@@ -90,9 +99,10 @@ def _smart_resize(g, layer, x, shape, interpolation="bilinear"):
 @converts(layers.Resizing)
 def _resizing(g, layer, inputs, shapes):
     if layer.crop_to_aspect_ratio:
-        return _smart_resize(g, layer, inputs[0], shapes[0], layer.interpolation)
-    size = _image_size(layer, shapes[0])
-    return _resize_onnx(g, inputs[0], layer.name, size, (layer.height, layer.width),
+        return _smart_resize(g, layer, _as_float(g, layer, inputs), shapes[0],
+                             layer.interpolation)
+    size, target = _image_size(layer, shapes[0]), (layer.height, layer.width)
+    return _resize_onnx(g, _as_float(g, layer, inputs), layer.name, size, target,
                         layer.interpolation)
 
 
@@ -100,18 +110,19 @@ def _resizing(g, layer, inputs, shapes):
 def _center_crop(g, layer, inputs, shapes):
     """The centred box; smaller images are smart_resized, as CenterCrop.call does."""
     height, width = _image_size(layer, shapes[0])
+    x = _as_float(g, layer, inputs)
     if height < layer.height or width < layer.width:
-        return _smart_resize(g, layer, inputs[0], shapes[0])
+        return _smart_resize(g, layer, x, shapes[0])
     top, left = (height - layer.height) // 2, (width - layer.width) // 2
     box = (top, left, layer.height, layer.width)
-    return g.node("Identity", [_slice(g, inputs[0], layer.name, box, (height, width))],
+    return g.node("Identity", [_slice(g, x, layer.name, box, (height, width))],
                   layer.name)
 
 
 @converts(layers.RandomCrop)
 def _random_crop(g, layer, inputs, shapes):
     """At inference RandomCrop smart_resizes (bilinear) to its size, whatever the input's."""
-    return _smart_resize(g, layer, inputs[0], shapes[0])
+    return _smart_resize(g, layer, _as_float(g, layer, inputs), shapes[0])
 
 
 @converts(layers.Normalization)
@@ -119,15 +130,16 @@ def _normalization(g, layer, inputs, shapes):
     """(x - mean) / max(sqrt(variance), epsilon), or x * that + mean when `invert`."""
     mean, scale = layer._statistics(g.dtype)
     mean, scale = g.const(f"{layer.name}/mean", mean), g.const(f"{layer.name}/scale", scale)
+    x = _as_float(g, layer, inputs)
     if layer.invert:
-        y = g.node("Mul", [inputs[0], scale], f"{layer.name}/scaled")
+        y = g.node("Mul", [x, scale], f"{layer.name}/scaled")
         return g.node("Add", [y, mean], layer.name)
-    y = g.node("Sub", [inputs[0], mean], f"{layer.name}/centred")
+    y = g.node("Sub", [x, mean], f"{layer.name}/centred")
     return g.node("Div", [y, scale], layer.name)
 
 
 @converts(layers.RandomFlip, layers.RandomTranslation, layers.RandomRotation,
           layers.RandomZoom, layers.RandomContrast, layers.RandomBrightness)
 def _augmentation(g, layer, inputs, shapes):
-    """The random augmentation layers pass their input through at inference."""
-    return g.node("Identity", inputs, layer.name)
+    """The random augmentation layers pass their (float) input through at inference."""
+    return g.node("Identity", [_as_float(g, layer, inputs)], layer.name)

@@ -92,6 +92,21 @@ def test_preprocessing_model_with_a_cnn(tmp_path, rng):
     assert_same_predictions(model, x, tmp_path)
 
 
+@pytest.mark.parametrize("layer", [
+    lambda: layers.Resizing(7, 5), lambda: layers.Resizing(7, 5, interpolation="area"),
+    lambda: layers.CenterCrop(8, 6), lambda: layers.CenterCrop(16, 9),
+    lambda: layers.RandomCrop(8, 8), lambda: layers.RandomFlip(), lambda: layers.RandomZoom(0.2),
+    lambda: layers.Normalization(mean=100.0, variance=900.0)],
+    ids=["resizing", "resizing_area", "center_crop", "center_crop_larger", "random_crop",
+         "random_flip", "random_zoom", "normalization"])
+def test_uint8_images_are_cast_to_float(tmp_path, rng, layer):
+    """As `as_float` does in the layers' call: the graph's output is float32."""
+    model = keras.Sequential([keras.Input((12, 9, 3), dtype="uint8"), layer()])
+    x = pixels(rng, 2, 12, 9).astype("uint8")
+    assert_same_predictions(model, x, tmp_path)
+    assert run_onnx(tmp_path / "model.onnx", x)[0].dtype == np.float32
+
+
 def test_unknown_image_size_is_named(tmp_path):
     model = keras.Sequential([keras.Input((None, None, 3)), layers.Resizing(4, 4, name="fit")])
     with pytest.raises(ValueError, match="layer 'fit' of type Resizing needs a known image "
