@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from chainrule.export import convert_conv, convert_core  # noqa: F401  (register converters)
+from chainrule.export import convert_conv, convert_core, convert_preprocessing  # noqa: F401  (register converters)
 from chainrule.export.graph import OnnxGraph
 from chainrule.export.registry import converter_for
 
