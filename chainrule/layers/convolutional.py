@@ -28,7 +28,73 @@ def normalize_padding(value, layer: str) -> str:
     return padding
 
 
-class Conv2D(Layer):
+class Conv(Layer):
+    """What Conv1D and Conv2D share: arguments, the (k..., in, filters) kernel, the config.
+
+    A subclass sets `rank` (1 or 2), may override `normalize_padding`, and writes `call` and
+    `compute_output_shape`.
+    """
+
+    rank = 2
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
+                 dilation_rate=1, groups=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        if isinstance(filters, bool) or not isinstance(filters, int) or filters <= 0:
+            raise ValueError(f"Invalid value for argument `filters`. Expected a strictly "
+                             f"positive value. Received filters={filters!r}.")
+        kind = type(self).__name__
+        if data_format not in (None, "channels_last"):
+            raise ValueError(f"{kind} supports data_format='channels_last' only. "
+                             f"Received: data_format={data_format!r}")
+        if groups != 1:
+            raise ValueError(f"{kind} supports groups=1 only. Received: groups={groups!r}")
+        self.filters = filters
+        self.kernel_size = normalize_tuple(kernel_size, self.rank, "kernel_size", self.name)
+        self.strides = normalize_tuple(strides, self.rank, "strides", self.name)
+        self.padding = self.normalize_padding(padding)
+        self.dilation_rate = normalize_tuple(dilation_rate, self.rank, "dilation_rate",
+                                             self.name)
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self._set_weight_options(kernel_regularizer=kernel_regularizer,
+                                 bias_regularizer=bias_regularizer,
+                                 kernel_constraint=kernel_constraint,
+                                 bias_constraint=bias_constraint)
+        self.input_spec = InputSpec(ndim=self.rank + 2)
+
+    def normalize_padding(self, value) -> str:
+        return normalize_padding(value, self.name)
+
+    def build(self, input_shape):
+        channels = input_shape[-1]
+        if channels is None:
+            raise ValueError(f"{type(self).__name__} {self.name!r}: the channel dimension of the "
+                             f"inputs should be defined. Found None in input shape "
+                             f"{input_shape}.")
+        self.kernel = self.add_weight("kernel", (*self.kernel_size, channels, self.filters),
+                                      self.kernel_initializer, **self._options("kernel"))
+        self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer,
+                                    **self._options("bias")) if self.use_bias else None
+        self.input_spec = InputSpec(ndim=self.rank + 2, axes={-1: channels})
+
+    def get_config(self):
+        return {**super().get_config(), "filters": self.filters,
+                "kernel_size": self.kernel_size, "strides": self.strides,
+                "padding": self.padding, "data_format": "channels_last",
+                "dilation_rate": self.dilation_rate, "groups": 1,
+                "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
+                "kernel_initializer": initializers.serialize(self.kernel_initializer),
+                "bias_initializer": initializers.serialize(self.bias_initializer),
+                **self._weight_options_config(*KERNEL_AND_BIAS_OPTIONS)}
+
+
+class Conv2D(Conv):
     """2-D convolution (cross-correlation, as Keras) over NHWC images with an HWIO kernel.
 
     Args:
@@ -46,45 +112,10 @@ class Conv2D(Layer):
         new = floor((n - ((k - 1) * d + 1)) / s) + 1, and for 'same' new = ceil(n / s).
     """
 
-    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
-                 dilation_rate=(1, 1), groups=1, activation=None, use_bias=True,
-                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
-                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        if isinstance(filters, bool) or not isinstance(filters, int) or filters <= 0:
-            raise ValueError(f"Invalid value for argument `filters`. Expected a strictly "
-                             f"positive value. Received filters={filters!r}.")
-        if data_format not in (None, "channels_last"):
-            raise ValueError("Conv2D supports data_format='channels_last' only (NHWC). "
-                             f"Received: data_format={data_format!r}")
-        if groups != 1:
-            raise ValueError(f"Conv2D supports groups=1 only. Received: groups={groups!r}")
-        self.filters = filters
-        self.kernel_size = normalize_tuple(kernel_size, 2, "kernel_size", self.name)
-        self.strides = normalize_tuple(strides, 2, "strides", self.name)
-        self.padding = normalize_padding(padding, self.name)
-        self.dilation_rate = normalize_tuple(dilation_rate, 2, "dilation_rate", self.name)
-        self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self._set_weight_options(kernel_regularizer=kernel_regularizer,
-                                 bias_regularizer=bias_regularizer,
-                                 kernel_constraint=kernel_constraint,
-                                 bias_constraint=bias_constraint)
-        self.input_spec = InputSpec(ndim=4)
+    rank = 2
 
     def build(self, input_shape):
-        channels = input_shape[-1]
-        if channels is None:
-            raise ValueError(f"Conv2D {self.name!r}: the channel dimension of the inputs should "
-                             f"be defined. Found None in input shape {input_shape}.")
-        self.kernel = self.add_weight("kernel", (*self.kernel_size, channels, self.filters),
-                                      self.kernel_initializer, **self._options("kernel"))
-        self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer,
-                                    **self._options("bias")) if self.use_bias else None
-        self.input_spec = InputSpec(ndim=4, axes={-1: channels})
+        super().build(input_shape)
         self._check_fits(input_shape)
 
     def _check_fits(self, input_shape) -> None:
@@ -105,13 +136,3 @@ class Conv2D(Layer):
         size = [None if d is None else ops.conv_output_length(d, k, s, self.padding, dl)
                 for d, k, s, dl in zip((h, w), self.kernel_size, self.strides, self.dilation_rate)]
         return (n, *size, self.filters)
-
-    def get_config(self):
-        return {**super().get_config(), "filters": self.filters,
-                "kernel_size": self.kernel_size, "strides": self.strides,
-                "padding": self.padding, "data_format": "channels_last",
-                "dilation_rate": self.dilation_rate, "groups": 1,
-                "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
-                "kernel_initializer": initializers.serialize(self.kernel_initializer),
-                "bias_initializer": initializers.serialize(self.bias_initializer),
-                **self._weight_options_config(*KERNEL_AND_BIAS_OPTIONS)}
