@@ -202,3 +202,8 @@ def split_validation(x, y, sample_weight, validation_split: float):
 
     head, tail = slice(None, cut), slice(cut, None)
     return tuple(tuple(part(a, sl) for a in (x, y, sample_weight)) for sl in (head, tail))
+
+
+def sequence_workers(workers: int) -> int | None:
+    """Keras 2's `fit(workers=N)` for a Sequence; the default 1 leaves the Sequence's own."""
+    return None if workers == 1 else max(int(workers), 1)

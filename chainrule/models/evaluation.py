@@ -12,7 +12,8 @@ from chainrule.autodiff.graph import no_grad
 from chainrule.backend import to_numpy
 from chainrule.callbacks.callback_list import CallbackList
 from chainrule.models import training
-from chainrule.models.data_adapter import DataHandler, batch_size_of, map_structure
+from chainrule.models.data_adapter import (DataHandler, batch_size_of, map_structure,
+                                            sequence_workers)
 
 
 class Evaluation:
@@ -25,7 +26,8 @@ class Evaluation:
         if kwargs:
             raise TypeError(f"Invalid keyword arguments: {list(kwargs)}")
         self._check_compiled("training/testing")
-        data = DataHandler(x, y, sample_weight, batch_size, False, steps)
+        data = DataHandler(x, y, sample_weight, batch_size, False, steps,
+                           workers=sequence_workers(workers))
         verbose = 1 if verbose == "auto" else verbose
         cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose,
                            epochs=1, steps=data.steps)
@@ -37,7 +39,8 @@ class Evaluation:
         if kwargs:
             raise TypeError(f"Model.predict() got an unexpected keyword argument "
                             f"{next(iter(kwargs))!r}")
-        data = DataHandler(x, None, None, batch_size, False, steps)
+        data = DataHandler(x, None, None, batch_size, False, steps,
+                           workers=sequence_workers(workers))
         verbose = 1 if verbose == "auto" else verbose
         cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose,
                            epochs=1, steps=data.steps)

@@ -18,7 +18,7 @@ from chainrule.callbacks.callback_list import CallbackList
 from chainrule.layers.layer import Layer, to_snake_case
 from chainrule.layers.registry import builtin_class, custom_object_scope
 from chainrule.models import training
-from chainrule.models.data_adapter import DataHandler, split_validation
+from chainrule.models.data_adapter import DataHandler, sequence_workers, split_validation
 from chainrule.models.evaluation import Evaluation
 
 
@@ -213,7 +213,7 @@ class Model(Evaluation, Layer):
             (x, y, sample_weight), validation_data = split_validation(
                 x, y, sample_weight, validation_split)
         data = DataHandler(x, y, sample_weight, batch_size, shuffle, steps_per_epoch,
-                           self._shuffle_rng(), class_weight)
+                           self._shuffle_rng(), class_weight, workers=sequence_workers(workers))
         val = _validation_handler(validation_data, validation_batch_size or batch_size,
                                   validation_steps)
         verbose = 1 if verbose == "auto" else verbose
