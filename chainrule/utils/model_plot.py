@@ -68,29 +68,36 @@ def _depths(n: int, edges) -> list[int]:
     return depth
 
 
-def _draw(labels: list[list[str]], edges, rankdir: str, dpi: int) -> Image.Image:
-    scale = max(dpi, 48) / 96
-    font = _font(int(13 * scale))
-    line_h, pad, gap = int(17 * scale), int(8 * scale), int(36 * scale)
-    sizes = [(max(int(font.getlength(t)) for t in lines) + 2 * pad, len(lines) * line_h + 2 * pad)
-             for lines in labels]
-    depth = _depths(len(labels), edges)
-    ranks = [[i for i in range(len(labels)) if depth[i] == d] for d in range(max(depth) + 1)]
+def _layout(sizes: list, edges, rankdir: str, gap: int) -> dict:
+    """Top-left corner of each box: ranks by longest path, in `rankdir`'s direction."""
+    depth = _depths(len(sizes), edges)
+    ranks = [[i for i in range(len(sizes)) if depth[i] == d] for d in range(max(depth) + 1)]
+    if rankdir in ("BT", "RL"):                          # the inputs at the bottom / right
+        ranks.reverse()
     across = rankdir in ("LR", "RL")
-    pos = {}
-    main = gap
+    pos, main = {}, gap
     for rank in ranks:
         cross = gap
         for i in rank:
             pos[i] = (main, cross) if across else (cross, main)
             cross += (sizes[i][1] if across else sizes[i][0]) + gap
         main += max(sizes[i][0] if across else sizes[i][1] for i in rank) + gap
+    return pos
+
+
+def _draw(labels: list[list[str]], edges, rankdir: str, dpi: int) -> Image.Image:
+    scale = max(dpi, 48) / 96
+    font = _font(int(13 * scale))
+    line_h, pad, gap = int(17 * scale), int(8 * scale), int(36 * scale)
+    sizes = [(max(int(font.getlength(t)) for t in lines) + 2 * pad, len(lines) * line_h + 2 * pad)
+             for lines in labels]
+    pos = _layout(sizes, edges, rankdir, gap)
     width = max(x + sizes[i][0] for i, (x, y) in pos.items()) + gap
     height = max(y + sizes[i][1] for i, (x, y) in pos.items()) + gap
     img = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(img)
     for a, b in edges:
-        _arrow(draw, pos, sizes, a, b, across, scale)
+        _arrow(draw, pos, sizes, a, b, rankdir, scale)
     for i, lines in enumerate(labels):
         x, y = pos[i]
         draw.rectangle([x, y, x + sizes[i][0], y + sizes[i][1]], fill=_BOX, outline=_EDGE)
@@ -99,18 +106,24 @@ def _draw(labels: list[list[str]], edges, rankdir: str, dpi: int) -> Image.Image
     return img
 
 
-def _arrow(draw, pos, sizes, a: int, b: int, across: bool, scale: float) -> None:
+def _arrow(draw, pos, sizes, a: int, b: int, rankdir: str, scale: float) -> None:
+    """From box a's far side to box b's near side; with BT/RL the far side is top/left."""
     (xa, ya), (xb, yb) = pos[a], pos[b]
-    if across:
-        start, end = (xa + sizes[a][0], ya + sizes[a][1] // 2), (xb, yb + sizes[b][1] // 2)
+    (wa, ha), (wb, hb) = sizes[a], sizes[b]
+    forward = rankdir in ("TB", "LR")
+    if rankdir in ("LR", "RL"):
+        start = (xa + wa if forward else xa, ya + ha // 2)
+        end = (xb if forward else xb + wb, yb + hb // 2)
     else:
-        start, end = (xa + sizes[a][0] // 2, ya + sizes[a][1]), (xb + sizes[b][0] // 2, yb)
+        start = (xa + wa // 2, ya + ha if forward else ya)
+        end = (xb + wb // 2, yb if forward else yb + hb)
     draw.line([start, end], fill=_EDGE, width=max(1, int(scale)))
-    head = int(6 * scale)
-    if across:
-        tip = [end, (end[0] - head, end[1] - head // 2), (end[0] - head, end[1] + head // 2)]
+    head, sign = int(6 * scale), 1 if forward else -1
+    back = head * sign
+    if rankdir in ("LR", "RL"):
+        tip = [end, (end[0] - back, end[1] - head // 2), (end[0] - back, end[1] + head // 2)]
     else:
-        tip = [end, (end[0] - head // 2, end[1] - head), (end[0] + head // 2, end[1] - head)]
+        tip = [end, (end[0] - head // 2, end[1] - back), (end[0] + head // 2, end[1] - back)]
     draw.polygon(tip, fill=_EDGE)
 
 

@@ -57,3 +57,15 @@ def test_dot_text_names_every_layer_and_edge():
     text = keras.utils.model_to_dot(branching_model(), show_shapes=True)
     assert text.startswith('digraph "branchy"') and text.count("->") == 6
     assert "left (Conv2D)" in text and "output: (?, 8, 8, 4)" in text
+
+
+@pytest.mark.parametrize("rankdir, axis, first_after", [("TB", 1, True), ("BT", 1, False),
+                                                        ("LR", 0, True), ("RL", 0, False)])
+def test_rankdir_puts_the_input_first_along_its_direction(rankdir, axis, first_after):
+    from chainrule.utils.model_plot import _layout
+
+    sizes, edges = [(40, 20)] * 3, [(0, 1), (1, 2)]           # input -> hidden -> output
+    pos = _layout(sizes, edges, rankdir, gap=10)
+    coords = [pos[i][axis] for i in range(3)]
+    assert (coords == sorted(coords)) is first_after
+    assert (coords == sorted(coords, reverse=True)) is not first_after
