@@ -24,7 +24,7 @@ import subprocess
 import sys
 import time
 
-SETS = {"slowest3": ["RandomRotation", "RandomZoom", "RandomTranslation"]}
+SETS = {"slowest3": ["ELU", "Normalization", "RepeatVector"]}   # README.md, 2026-12-03 run
 INPUTS = {"image": ((64, 64, 32), "nchw"), "seq": ((100, 64), None), "seq_cf": ((100, 64), "ncl"),
           "vector": ((64,), None), "ids": ((100,), None), "rgb": ((150, 150, 3), "nchw")}
 MERGES = ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate"]
