@@ -93,7 +93,7 @@ class RandomFlip(RandomLayer):
         if self.mode != "horizontal":
             rows = np.where(self.rng().random((n, 1)) < 0.5, rows[:, ::-1], rows)
         return ops.getitem(images, (np.arange(n)[:, None, None], rows[:, :, None],
-                                    cols[:, None, :]))
+                                    cols[:, None, :]), unique=True)    # flips: permutations
 
     def get_config(self):
         return {**super().get_config(), "mode": self.mode}

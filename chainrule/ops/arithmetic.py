@@ -5,6 +5,12 @@ from chainrule.autodiff.function import Function, unbroadcast
 from chainrule.backend import get_array_module
 
 
+def wanted(fn: Function, i: int) -> bool:
+    """Whether input i of a recorded op needs its gradient (a constant operand does not: its
+    product and broadcast-sum would be thrown away); True outside a graph."""
+    return not fn.inputs or fn.inputs[i].requires_grad
+
+
 class AddOp(Function):
     """z = a + b (broadcasting)."""
 
@@ -24,7 +30,8 @@ class Sub(Function):
         return a - b
 
     def backward(self, gy):
-        return unbroadcast(gy, self.shapes[0]), unbroadcast(-gy, self.shapes[1])
+        return unbroadcast(gy, self.shapes[0]), \
+            unbroadcast(-gy, self.shapes[1]) if wanted(self, 1) else None
 
 
 class Mul(Function):
@@ -35,7 +42,8 @@ class Mul(Function):
         return a * b
 
     def backward(self, gy):
-        return unbroadcast(gy * self.b, self.a.shape), unbroadcast(gy * self.a, self.b.shape)
+        return (unbroadcast(gy * self.b, self.a.shape) if wanted(self, 0) else None,
+                unbroadcast(gy * self.a, self.b.shape) if wanted(self, 1) else None)
 
 
 class Div(Function):
@@ -46,9 +54,10 @@ class Div(Function):
         return a / b
 
     def backward(self, gy):
-        ga = gy / self.b                               # dz/da = 1/b
-        gb = -gy * self.a / (self.b * self.b)          # dz/db = -a/b^2
-        return unbroadcast(ga, self.a.shape), unbroadcast(gb, self.b.shape)
+        ga = gy / self.b if wanted(self, 0) else None                 # dz/da = 1/b
+        gb = -gy * self.a / (self.b * self.b) if wanted(self, 1) else None  # dz/db = -a/b^2
+        return (None if ga is None else unbroadcast(ga, self.a.shape),
+                None if gb is None else unbroadcast(gb, self.b.shape))
 
 
 class Neg(Function):

@@ -1,5 +1,5 @@
 """Compiled projective warp: `image_transform.reference_transform`, one output pixel at a time
-(needs Numba).
+(needs Numba), and its gradient's scatter-add (`projective._scatter`), one pass over the pixels.
 
 It does what the NumPy reference does, operation for operation and in float32 (positions,
 folding, the four neighbours with `fill_value` outside, the distance-weighted lerps), so the
@@ -90,7 +90,24 @@ def _read(x, i, r, c, ch, fill):  # pragma: no cover
     return x[i, r, c, ch]
 
 
+@njit(nogil=True, cache=True)
+def scatter(gx, index, inside, upstream, weight):  # pragma: no cover
+    """`projective._scatter` in one pass: gx[index[p]] += upstream[p] * weight[p] for the
+    pixels p inside, summed in float64 in pixel order first (as np.bincount sums), then added to
+    the float32 gx, so the bits are the reference's."""
+    total = np.zeros(gx.shape)
+    for p in range(index.shape[0]):
+        if inside[p]:
+            for ch in range(gx.shape[1]):
+                total[index[p], ch] += upstream[p, ch] * weight[p]
+    for j in range(gx.shape[0]):
+        for ch in range(gx.shape[1]):
+            gx[j, ch] = gx[j, ch] + total[j, ch]
+
+
 def warm_up() -> None:
     """Load (or compile) the loop on a tiny batch."""
     x = np.zeros((1, 2, 2, 3), np.float32)
     transform(x, np.zeros((1, 8), np.float32), np.empty_like(x), REFLECT, np.float32(0), False)
+    scatter(np.zeros((4, 3), np.float32), np.zeros(4, np.intp), np.ones(4, np.bool_),
+            np.zeros((4, 3), np.float32), np.ones(4))

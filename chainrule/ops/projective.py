@@ -16,6 +16,7 @@ import numpy as np
 from chainrule.autodiff.function import Function
 from chainrule.backend import get_array_module, to_numpy
 from chainrule.ops import image_transform
+from chainrule.runtime import kernels
 
 
 class ProjectiveTransform(Function):
@@ -38,14 +39,23 @@ class ProjectiveTransform(Function):
         upstream = to_numpy(gy).reshape(-1, channels)
         image = np.arange(n).reshape(n, 1, 1) * (height * width)
         gx = np.zeros((n * height * width, channels), upstream.dtype)
+        loops = kernels.compiled(np, image_transform.LOOPS) \
+            if upstream.dtype == np.float32 else None
+        scatter = _scatter if loops is None else loops.scatter
         for rows, cols, weight in image_transform.neighbours(src_y, src_x, interpolation):
             inside = ((rows >= 0) & (rows < height) & (cols >= 0) & (cols < width)).ravel()
-            index = (image + rows * width + cols).ravel()[inside]
-            share = upstream[inside] if weight is None else \
-                upstream[inside] * weight.ravel()[inside, None]
-            for c in range(channels):
-                gx[:, c] += np.bincount(index, share[:, c], minlength=len(gx))
+            index = (image + rows * width + cols).ravel()
+            weight = np.ones(len(index)) if weight is None else weight.ravel()
+            scatter(gx, index, inside, upstream, weight)
         return (get_array_module(gy).asarray(gx.reshape(self.shape).astype(gy.dtype)),)
+
+
+def _scatter(gx, index, inside, upstream, weight) -> None:
+    """gx[index[p]] += upstream[p] * weight[p] for the pixels p inside, summed in float64 per
+    channel (np.bincount) before joining gx; `numba_transform.scatter` gives the same bits."""
+    index, share = index[inside], upstream[inside] * weight[inside, None]
+    for c in range(gx.shape[1]):
+        gx[:, c] += np.bincount(index, share[:, c], minlength=len(gx))
 
 
 def projective_transform(x, matrices, fill_mode="reflect", fill_value=0.0,

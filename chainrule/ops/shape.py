@@ -39,8 +39,9 @@ class Transpose(Function):
 class GetItem(Function):
     """z = a[index]. The gradient is scattered back into zeros (repeated indices add up)."""
 
-    def __init__(self, index):
+    def __init__(self, index, unique: bool = False):
         self.index = index.data if hasattr(index, "creator") else index
+        self.unique = unique
 
     def forward(self, a):
         self.in_shape, self.dtype = a.shape, a.dtype
@@ -49,7 +50,10 @@ class GetItem(Function):
     def backward(self, gy):
         xp = get_array_module(gy)
         g = xp.zeros(self.in_shape, dtype=gy.dtype)
-        xp.add.at(g, self.index, gy)  # small, rare op: add.at is right for fancy indices
+        if self.unique:                # each element read at most once: nothing to add up
+            g[self.index] = gy
+        else:
+            xp.add.at(g, self.index, gy)  # add.at is right for repeated fancy indices
         return (g,)
 
 
@@ -107,9 +111,10 @@ def transpose(a, axes: tuple[int, ...] | None = None):
     return Transpose(axes)(a)
 
 
-def getitem(a, index):
-    """a[index], for any NumPy index. See `GetItem`."""
-    return GetItem(index)(a)
+def getitem(a, index, unique: bool = False):
+    """a[index], for any NumPy index. See `GetItem`. `unique=True` promises that the index
+    reads no element twice (a permutation, a flip), so backward assigns instead of adding."""
+    return GetItem(index, unique)(a)
 
 
 def concat(tensors, axis: int = -1):

@@ -34,3 +34,25 @@ def test_gradient_is_the_transpose_of_the_warp(rng):
     y = projective_transform(x, MATRICES, "constant", 0.0)
     y.backward(g)
     np.testing.assert_allclose((y.data * g).sum(), (x.data * x.grad).sum(), rtol=1e-10)
+
+
+@pytest.mark.parametrize("interpolation", image_transform.INTERPOLATIONS)
+@pytest.mark.parametrize("mode", ["reflect", "constant"])
+def test_compiled_gradient_has_the_reference_bits(rng, mode, interpolation):
+    """The float32 backward on the Numba path (`numba_transform.scatter`) equals NumPy's."""
+    import chainrule
+    from chainrule.runtime import kernels
+
+    pytest.importorskip("numba")
+    x = rng.standard_normal((4, 5, 6, 3)).astype(np.float32)
+    g = rng.standard_normal((4, 5, 6, 3)).astype(np.float32)
+    grads, default = [], chainrule.config.kernels()
+    for path in ("numpy", "numba"):
+        chainrule.config.set_kernels(path)
+        t = Tensor(x, requires_grad=True)
+        projective_transform(t, MATRICES, mode, 0.0, interpolation).backward(g)
+        grads.append(t.grad)
+    assert kernels.compiled(np, image_transform.LOOPS) is not None
+    chainrule.config.set_kernels(default)
+    assert grads[1].dtype == np.float32
+    np.testing.assert_array_equal(grads[0], grads[1])

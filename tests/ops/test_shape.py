@@ -15,6 +15,8 @@ CASES = {  # name: (op on Tensors, same on NumPy arrays, input shapes)
                       [(3, 4)]),
     "getitem_pairs": (lambda a: ops.getitem(a, ([0, 1, 0], [2, 2, 2])),
                       lambda a: a[[0, 1, 0], [2, 2, 2]], [(2, 3)]),
+    "getitem_unique": (lambda a: ops.getitem(a, (slice(None), [3, 0, 2, 1]), unique=True),
+                       lambda a: a[:, [3, 0, 2, 1]], [(2, 4, 3)]),
     "concat": (lambda a, b, c: ops.concat([a, b, c], axis=1),
                lambda a, b, c: np.concatenate([a, b, c], axis=1),
                [(2, 1, 4), (2, 3, 4), (2, 2, 4)]),
