@@ -8,6 +8,7 @@ and arrows with Pillow. When Graphviz' `dot` is on the PATH, it draws the same g
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 
@@ -18,8 +19,34 @@ from chainrule.utils.plotting import _font
 _BOX, _EDGE, _TEXT = (235, 242, 250), (70, 70, 70), (20, 20, 20)
 
 
-def layer_graph(model) -> tuple[list, list[tuple[int, int]]]:
-    """(layers, edges as (from index, to index)) of a functional or sequential model."""
+def layer_graph(model, expand_nested: bool = False) -> tuple[list, list[tuple[int, int]]]:
+    """(layers, edges as (from index, to index)) of a functional or sequential model.
+
+    With `expand_nested`, a model used as a layer is replaced by its own layers: edges into it
+    go to its first layers, edges out of it leave from its last ones.
+    """
+    layers, edges = _own_graph(model)
+    if not expand_nested:
+        return layers, edges
+    out_layers, spans = [], []                          # spans[i]: (sources, sinks) of layer i
+    inner_edges = []
+    for layer in layers:
+        if hasattr(layer, "layers") and getattr(layer, "layers", None):
+            sub, sub_edges = layer_graph(layer, expand_nested=True)
+            base = len(out_layers)
+            out_layers += sub
+            inner_edges += [(base + a, base + b) for a, b in sub_edges]
+            targets, starts = {b for _, b in sub_edges}, {a for a, _ in sub_edges}
+            spans.append(([base + i for i in range(len(sub)) if i not in targets],
+                          [base + i for i in range(len(sub)) if i not in starts]))
+        else:
+            spans.append(([len(out_layers)], [len(out_layers)]))
+            out_layers.append(layer)
+    outer = [(a2, b2) for a, b in edges for a2 in spans[a][1] for b2 in spans[b][0]]
+    return out_layers, inner_edges + outer
+
+
+def _own_graph(model) -> tuple[list, list[tuple[int, int]]]:
     nodes = getattr(model, "_nodes", None)
     if nodes is None:                                   # Sequential: a chain
         layers = list(model.layers)
@@ -36,17 +63,42 @@ def layer_graph(model) -> tuple[list, list[tuple[int, int]]]:
     return layers, edges
 
 
+def select_range(layers: list, edges, layer_range) -> tuple[list, list[tuple[int, int]]]:
+    """Keras' `layer_range=[start, end]`: the layers from the first whose name matches the
+    `start` pattern to the last matching `end` (both kept), and the edges among them."""
+    if layer_range is None:
+        return layers, edges
+    if len(layer_range) != 2 or not all(isinstance(p, str) for p in layer_range):
+        raise ValueError(f"layer_range must be a list of 2 strings (start and end layer "
+                         f"names). Received: layer_range={layer_range!r}")
+    starts = [i for i, la in enumerate(layers) if re.match(layer_range[0], la.name)]
+    ends = [i for i, la in enumerate(layers) if re.match(layer_range[1], la.name)]
+    if not starts or not ends:
+        raise ValueError(f"Passed layer_range {layer_range} does not match any layer name "
+                         f"in the model: {[la.name for la in layers]}")
+    keep = list(range(starts[0], ends[-1] + 1))
+    new = {old: i for i, old in enumerate(keep)}
+    return [layers[i] for i in keep], [(new[a], new[b]) for a, b in edges
+                                       if a in new and b in new]
+
+
 def _shape_text(shape) -> str:
     return str(shape).replace("None", "?") if shape is not None else "?"
 
 
-def _label_lines(model, layer, show_shapes, show_dtype, show_layer_names) -> list[str]:
+def _label_lines(model, layer, show_shapes, show_dtype, show_layer_names,
+                 show_layer_activations=False, show_trainable=False) -> list[str]:
     kind = type(layer).__name__
     lines = [f"{layer.name} ({kind})" if show_layer_names else kind]
+    activation = getattr(layer, "activation", None)
+    if show_layer_activations and activation is not None:
+        lines.append(f"activation: {getattr(activation, '__name__', activation)}")
     if show_dtype:
         lines.append(f"dtype: {layer.dtype}")
     if show_shapes:
         lines.append(f"output: {_shape_text(_output_shape(model, layer))}")
+    if show_trainable:
+        lines.append(f"trainable: {'yes' if layer.trainable else 'no'}")
     return lines
 
 
@@ -128,16 +180,29 @@ def _arrow(draw, pos, sizes, a: int, b: int, rankdir: str, scale: float) -> None
 
 
 def model_to_dot(model, show_shapes=False, show_dtype=False, show_layer_names=True,
-                 rankdir="TB", dpi=96) -> str:
+                 rankdir="TB", dpi=96, expand_nested=False, layer_range=None,
+                 show_layer_activations=False, show_trainable=False) -> str:
     """The layer graph as Graphviz DOT text."""
-    layers, edges = layer_graph(model)
+    labels, edges = _labelled_graph(model, show_shapes, show_dtype, show_layer_names,
+                                    expand_nested, layer_range, show_layer_activations,
+                                    show_trainable)
     lines = [f'digraph "{model.name}" {{', f'  graph [rankdir={rankdir}, dpi={dpi}];',
              '  node [shape=record, fontname="Helvetica"];']
-    for i, layer in enumerate(layers):
-        label = r"\n".join(_label_lines(model, layer, show_shapes, show_dtype, show_layer_names))
-        lines.append(f'  n{i} [label="{label}"];')
+    lines += [f'  n{i} [label="{_dot_text(label)}"];' for i, label in enumerate(labels)]
     lines += [f"  n{a} -> n{b};" for a, b in edges] + ["}"]
     return "\n".join(lines)
+
+
+def _dot_text(lines: list[str]) -> str:
+    return r"\n".join(lines)
+
+
+def _labelled_graph(model, show_shapes, show_dtype, show_layer_names, expand_nested,
+                    layer_range, show_layer_activations, show_trainable):
+    layers, edges = select_range(*layer_graph(model, expand_nested), layer_range)
+    labels = [_label_lines(model, layer, show_shapes, show_dtype, show_layer_names,
+                           show_layer_activations, show_trainable) for layer in layers]
+    return labels, edges
 
 
 def plot_model(model, to_file: str = "model.png", show_shapes: bool = False,
@@ -146,8 +211,9 @@ def plot_model(model, to_file: str = "model.png", show_shapes: bool = False,
                show_layer_activations: bool = False, show_trainable: bool = False):
     """Write the model's layer graph to `to_file` (PNG, JPEG, ...; PDF/SVG need Graphviz).
 
-    Args as in Keras. `expand_nested` draws a nested model as one box (its name and class);
-    `layer_range`, `show_layer_activations` and `show_trainable` are accepted and ignored.
+    Args as in Keras: `expand_nested` draws the layers of a model used as a layer in its
+    place; `layer_range=[start, end]` keeps the layers from the first name matching `start`
+    to the last matching `end`; `show_layer_activations` and `show_trainable` add a line.
     """
     if rankdir not in ("TB", "LR", "BT", "RL"):
         raise ValueError(f"rankdir must be one of 'TB', 'LR', 'BT', 'RL'. Received: "
@@ -156,17 +222,17 @@ def plot_model(model, to_file: str = "model.png", show_shapes: bool = False,
         raise ValueError("This model has not yet been built. Build the model first by calling "
                          "`build()` or by calling the model on a batch of data.")
     fmt = os.path.splitext(os.fspath(to_file))[1][1:].lower() or "png"
+    options = (show_shapes, show_dtype, show_layer_names, expand_nested, layer_range,
+               show_layer_activations, show_trainable)
+    labels, edges = _labelled_graph(model, *options)     # checks layer_range before drawing
     dot = shutil.which("dot")
     if dot is not None:
-        text = model_to_dot(model, show_shapes, show_dtype, show_layer_names, rankdir, dpi)
+        text = model_to_dot(model, show_shapes, show_dtype, show_layer_names, rankdir, dpi,
+                            *options[3:])
         subprocess.run([dot, f"-T{fmt}", "-o", os.fspath(to_file)], input=text.encode(),
                        check=True, capture_output=True)
         return
     if fmt in ("pdf", "svg", "dot"):
         raise ValueError(f"plot_model writes {fmt!r} files only with Graphviz installed (the "
                          f"`dot` program). Install Graphviz, or save as .png.")
-    layers, edges = layer_graph(model)
-    labels = [_label_lines(model, layer, show_shapes, show_dtype, show_layer_names)
-              for layer in layers]
     _draw(labels, edges, rankdir, dpi).save(os.fspath(to_file), dpi=(dpi, dpi))
-    return

@@ -69,3 +69,42 @@ def test_rankdir_puts_the_input_first_along_its_direction(rankdir, axis, first_a
     coords = [pos[i][axis] for i in range(3)]
     assert (coords == sorted(coords)) is first_after
     assert (coords == sorted(coords, reverse=True)) is not first_after
+
+
+def nested_model():
+    inner = keras.Sequential([layers.Dense(4, activation="relu", name="a"),
+                              layers.Dense(3, name="b")], name="inner")
+    inp = keras.Input((5,), name="x")
+    inner.trainable = False
+    out = layers.Dense(1, activation="sigmoid", name="head")(inner(inp))
+    return keras.Model(inp, out, name="outer")
+
+
+def test_expand_nested_draws_the_inner_layers_in_place():
+    names = lambda g: {(g[0][a].name, g[0][b].name) for a, b in g[1]}  # noqa: E731
+    assert names(model_plot.layer_graph(nested_model())) == {("x", "inner"), ("inner", "head")}
+    assert names(model_plot.layer_graph(nested_model(), expand_nested=True)) == {
+        ("x", "a"), ("a", "b"), ("b", "head")}
+
+
+def test_layer_range_keeps_the_layers_between_the_matching_names():
+    layers_, edges = model_plot.select_range(*model_plot.layer_graph(branching_model()),
+                                             ["left", "fl.*"])
+    assert [la.name for la in layers_] == ["left", "right", "add", "flatten"]
+    assert {(layers_[a].name, layers_[b].name) for a, b in edges} == {
+        ("left", "add"), ("right", "add"), ("add", "flatten")}
+    with pytest.raises(ValueError, match="does not match any layer name"):
+        model_plot.select_range(*model_plot.layer_graph(branching_model()), ["nope", "head"])
+
+
+def test_activation_and_trainable_lines(tmp_path, no_graphviz):
+    model = nested_model()
+    text = model_plot.model_to_dot(model, expand_nested=True, show_layer_activations=True,
+                                   show_trainable=True)
+    assert "a (Dense)\\nactivation: relu\\ntrainable: no" in text
+    assert "head (Dense)\\nactivation: sigmoid\\ntrainable: yes" in text
+    keras.utils.plot_model(model, str(tmp_path / "m.png"), expand_nested=True,
+                           show_layer_activations=True, show_trainable=True,
+                           layer_range=["a", "head"])
+    with Image.open(tmp_path / "m.png") as img:
+        assert img.size[1] > 100
