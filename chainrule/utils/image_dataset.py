@@ -162,8 +162,8 @@ def index_directory(directory: str, labels, class_names, follow_links: bool):
 
 
 def _explicit_labels(labels, paths: list, directory: str):
-    if labels is None:
-        return np.zeros(len(paths), np.int32), []
+    if labels is None:                         # tf.keras 2.12 names the one "class" ''
+        return np.zeros(len(paths), np.int32), [""]
     if len(labels) != len(paths):
         raise ValueError("Expected the lengths of `labels` to match the number of files in the "
                          f"target directory. len(labels) is {len(labels)} while we found "

@@ -89,7 +89,7 @@ def test_binary_labels_no_labels_and_unbatched(tree, tmp_path):
     _, y = next(iter(ds))
     assert y.shape == (16, 1) and y.dtype == np.float32 and set(y.ravel()) == {0.0, 1.0}
     images = image_dataset_from_directory(tree, labels=None, image_size=(4, 4), shuffle=False)
-    assert next(iter(images)).shape == (21, 4, 4, 3)
+    assert next(iter(images)).shape == (21, 4, 4, 3) and images.class_names == [""]
     single = image_dataset_from_directory(tree, batch_size=None, image_size=(4, 4), seed=1)
     x, y = next(iter(single))
     assert x.shape == (4, 4, 3) and y.shape == ()
