@@ -18,13 +18,14 @@ import numpy as np
 from chainrule import config, ops
 from chainrule.layers.layer import Layer
 from chainrule.layers.preprocessing import as_float, smart_resize
+from chainrule.layers.random_state import GeneratorState
 from chainrule.ops import image_transform
 from chainrule.ops.projective import projective_transform
 
 MODES = ("horizontal", "vertical", "horizontal_and_vertical")
 
 
-class RandomLayer(Layer):
+class RandomLayer(GeneratorState, Layer):
     """The Generator, its state and the batch-of-one handling shared by the random layers."""
 
     def __init__(self, seed=None, **kwargs):
@@ -51,22 +52,6 @@ class RandomLayer(Layer):
 
     def get_config(self):
         return {**super().get_config(), "seed": self.seed}
-
-    def get_state(self) -> dict:
-        """`{"rng": the Generator's bit-generator state}` (None before the first draw)."""
-        return {"rng": None if self._rng is None else self._rng.bit_generator.state}
-
-    def set_state(self, state: dict) -> None:
-        """Continue from a `get_state()` result (None: as a new layer, seeded on first use)."""
-        if "rng" not in state:
-            raise ValueError(f"{type(self).__name__}.set_state expects the dict get_state() "
-                             f"returns, with key 'rng'. Received keys: {sorted(state)}")
-        if state["rng"] is None:
-            self._rng = None
-            return
-        bit_generator = getattr(np.random, state["rng"]["bit_generator"])()
-        bit_generator.state = state["rng"]
-        self._rng = np.random.Generator(bit_generator)
 
 
 class RandomFlip(RandomLayer):

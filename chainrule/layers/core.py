@@ -1,13 +1,12 @@
 """Core layers: Input, Dense, Activation, Dropout, ReLU, Softmax, Rescaling."""
 from __future__ import annotations
 
-import numpy as np
-
 from chainrule import activations, config, initializers, ops
 from chainrule.layers.input_spec import InputSpec
 from chainrule.layers.layer import Layer, _as_shape
-from chainrule.layers.weight_options import KERNEL_AND_BIAS_OPTIONS
+from chainrule.layers.random_state import GeneratorState
 from chainrule.layers.symbolic import SymbolicTensor
+from chainrule.layers.weight_options import KERNEL_AND_BIAS_OPTIONS
 
 
 class InputLayer(Layer):
@@ -150,7 +149,7 @@ class Softmax(Layer):
         return {**super().get_config(), "axis": self.axis}
 
 
-class Dropout(Layer):
+class Dropout(GeneratorState, Layer):
     """Inverted dropout while training: zero each value with probability `rate`, scale the rest.
 
     Args:
@@ -180,24 +179,6 @@ class Dropout(Layer):
     def get_config(self):
         return {**super().get_config(), "rate": self.rate, "noise_shape": self.noise_shape,
                 "seed": self.seed}
-
-    def get_state(self) -> dict:
-        """The layer's random state, JSON-ready: `{"rng": its Generator's bit-generator state}`
-        (None until the first training call makes the Generator). `set_state` of it makes the
-        layer draw the same masks from here on."""
-        return {"rng": None if self._rng is None else self._rng.bit_generator.state}
-
-    def set_state(self, state: dict) -> None:
-        """Continue from a `get_state()` result (None: as a new layer, seeded on first use)."""
-        if "rng" not in state:
-            raise ValueError(f"Dropout.set_state expects the dict get_state() returns, with key "
-                             f"'rng'. Received keys: {sorted(state)}")
-        if state["rng"] is None:
-            self._rng = None
-            return
-        bit_generator = getattr(np.random, state["rng"]["bit_generator"])()
-        bit_generator.state = state["rng"]
-        self._rng = np.random.Generator(bit_generator)
 
 
 class Rescaling(Layer):
