@@ -75,8 +75,8 @@ def seeded_python(tmp: Path) -> Path:
     """An interpreter for run.sh that calls `chainrule.utils.set_random_seed(SEED)`, then runs
     the program unchanged as `__main__`: as a user fixes a seed before a run. Several programs'
     fits are 3 steps long on stand-in data, so whether they beat chance depends on the initial
-    weights; a fixed seed makes the check the same on every run (without one it failed about
-    one run in five)."""
+    weights; a fixed seed makes the check the same on every run (without one, one of the
+    four full runs of this session failed it)."""
     path = tmp / "seeded-python"
     path.write_text(f"""#!/bin/sh
 exec {sys.executable} -c 'import runpy, sys, chainrule
