@@ -15,6 +15,7 @@ import numpy as np
 
 from chainrule.autodiff.tensor import Tensor
 from chainrule.backend import get_array_module
+from chainrule.object_config import deserialize_object, get_object, serialize_object
 
 _EPSILON = 1e-7                                       # Keras' backend.epsilon()
 
@@ -177,38 +178,15 @@ _BY_NAME = {"MaxNorm": MaxNorm, "MinMaxNorm": MinMaxNorm, "NonNeg": NonNeg,
 
 def serialize(constraint):
     """`{'class_name': ..., 'config': ...}` for a Constraint, a plain function's name, or None."""
-    if constraint is None:
-        return None
-    if isinstance(constraint, Constraint):
-        return {"class_name": type(constraint).__name__, "config": constraint.get_config()}
-    return getattr(constraint, "__name__", type(constraint).__name__)
+    return serialize_object(constraint, Constraint)
 
 
 def deserialize(config, custom_objects: dict | None = None):
-    """Inverse of `serialize`: names and class names are looked up in `custom_objects` first.
-
-    A name stands for the class with its defaults (`'max_norm'` is `MaxNorm()`); a plain
-    function comes back as itself.
-    """
-    name = config if isinstance(config, str) else (config or {}).get("class_name")
-    found = (custom_objects or {}).get(name) or _BY_NAME.get(name)
-    if found is None:
-        raise ValueError(f"Unknown constraint: {name!r}. Please ensure you are using a "
-                         f"`keras.utils.custom_object_scope` and that this object is included "
-                         f"in the scope. See https://www.tensorflow.org/guide/keras/"
-                         f"save_and_serialize#registering_the_custom_object for details.")
-    if not isinstance(found, type):
-        return found
-    return found() if isinstance(config, str) else found.from_config(
-        dict(config.get("config", {})))
+    """Inverse of `serialize`: names and class names are looked up in `custom_objects` first;
+    a name stands for the class with its defaults (`'max_norm'` is `MaxNorm()`)."""
+    return deserialize_object(config, _BY_NAME, "constraint", custom_objects)
 
 
 def get(identifier, custom_objects: dict | None = None):
     """A constraint from None, a name ('max_norm'), a config dict or a callable."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict | str):
-        return deserialize(identifier, custom_objects)
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret constraint function identifier: {identifier}")
+    return get_object(identifier, deserialize, "constraint function", custom_objects)

@@ -20,6 +20,7 @@ import numpy as np
 from chainrule import ops
 from chainrule.autodiff.tensor import as_tensor
 from chainrule.backend import get_array_module
+from chainrule.object_config import deserialize_object, get_object, serialize_object
 
 
 class Regularizer:
@@ -169,39 +170,15 @@ _BY_NAME = {"L1": L1, "L2": L2, "L1L2": L1L2, "OrthogonalRegularizer": Orthogona
 
 def serialize(regularizer):
     """`{'class_name': ..., 'config': ...}` for a Regularizer, a plain function's name, or None."""
-    if regularizer is None:
-        return None
-    if isinstance(regularizer, Regularizer):
-        return {"class_name": type(regularizer).__name__, "config": regularizer.get_config()}
-    return getattr(regularizer, "__name__", type(regularizer).__name__)
+    return serialize_object(regularizer, Regularizer)
 
 
 def deserialize(config, custom_objects: dict | None = None):
-    """Inverse of `serialize`: names and class names are looked up in `custom_objects` first.
-
-    A name stands for the object with its defaults (`'l2'` is `L2()`); a plain function
-    comes back as itself.
-    """
-    name = config if isinstance(config, str) else (config or {}).get("class_name")
-    found = (custom_objects or {}).get(name) or _BY_NAME.get(name)
-    if found is None:
-        raise ValueError(f"Unknown regularizer: {name!r}. Please ensure you are using a "
-                         f"`keras.utils.custom_object_scope` and that this object is included "
-                         f"in the scope. See https://www.tensorflow.org/guide/keras/"
-                         f"save_and_serialize#registering_the_custom_object for details.")
-    if isinstance(config, str):
-        return found() if isinstance(found, type) or found is l1_l2 else found
-    if isinstance(found, type):
-        return found.from_config(dict(config.get("config", {})))
-    return found(**config.get("config", {})) if found is l1_l2 else found
+    """Inverse of `serialize`: names and class names are looked up in `custom_objects` first;
+    a name stands for the object with its defaults (`'l2'` is `L2()`)."""
+    return deserialize_object(config, _BY_NAME, "regularizer", custom_objects, (l1_l2,))
 
 
 def get(identifier, custom_objects: dict | None = None):
     """A regularizer from None, a name ('l2'), a config dict or a callable."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict | str):
-        return deserialize(identifier, custom_objects)
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret regularizer identifier: {identifier}")
+    return get_object(identifier, deserialize, "regularizer", custom_objects)
