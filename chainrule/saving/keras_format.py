@@ -76,9 +76,11 @@ def _replace(new: str, path: str) -> None:
     if not os.path.isdir(path):
         os.replace(new, path)
         return
-    if not os.path.exists(os.path.join(path, "config.json")) and os.listdir(path):
+    others = sorted(set(os.listdir(path)) - set(os.listdir(new)))
+    if others:                       # a folder of the user's (a config.json alone proves nothing)
         raise FileExistsError(f"Cannot save the model to {path!r}: it is a folder holding other "
-                              f"files, not a saved model. Choose another name.")
+                              f"files, not a saved model ({', '.join(others[:5])}). Choose "
+                              f"another name.")
     old = f"{new}.old"
     os.replace(path, old)
     os.replace(new, path)

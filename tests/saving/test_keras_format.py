@@ -108,6 +108,14 @@ def test_name_without_suffix_writes_a_model_folder_and_warns(tmp_path, rng):
     with pytest.warns(UserWarning), pytest.raises(FileExistsError, match="holding other files"):
         model.save(tmp_path / "notes")
     assert (tmp_path / "notes" / "todo.txt").read_text() == "mine"
+    (tmp_path / "notes" / "config.json").write_text("{}")         # a user's own config.json
+    with pytest.warns(UserWarning), pytest.raises(FileExistsError, match="todo.txt"):
+        model.save(tmp_path / "notes")
+    assert (tmp_path / "notes" / "config.json").read_text() == "{}"
+    with pytest.warns(UserWarning):
+        model.save(tmp_path / "my_model")                          # a saved model: replaced
+    assert sorted(os.listdir(tmp_path / "my_model")) == ["config.json", "metadata.json",
+                                                         "model.weights.h5"]
 
 
 def test_save_format_argument_and_bad_files(tmp_path):
