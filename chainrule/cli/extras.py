@@ -8,6 +8,7 @@ names, the image side, the colour mode and the input scale (the CLI feeds pixels
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,18 @@ def require_tensorboard() -> None:
                        "pip install 'chainrule[tensorboard]'") from error
 
 
+def _check_export_target(out: Path, onnx) -> None:
+    """Refuse to write over a folder or over a file that is not an ONNX model (the user's)."""
+    if out.is_dir():
+        raise CLIError(f"{out} is a folder; give the path of the .onnx file to write")
+    if out.exists():
+        try:
+            onnx.load(str(out), load_external_data=False)
+        except Exception as error:                 # protobuf's DecodeError and friends
+            raise CLIError(f"{out} exists and is not an ONNX model; chainrule does not write "
+                           f"over it. Choose another output path.") from error
+
+
 def export(args) -> int:
     """Write the run's best model as ONNX with the metadata `predict` reads back."""
     from chainrule.cli.commands import load_run
@@ -36,14 +49,17 @@ def export(args) -> int:
         from chainrule.export.onnx_export import model_to_onnx
     except ImportError as error:
         raise CLIError(f"exporting to ONNX needs the onnx package: {ONNX_HINT}") from error
+    out = Path(args.output)
+    _check_export_target(out, onnx)
     model, config, names = load_run(args.run_dir)
     proto = model_to_onnx(model)
     metadata = {"class_names": json.dumps(names), "image_size": str(config.image_size),
                 "color_mode": config.color_mode, "pixel_divisor": "255"}
     onnx.helper.set_model_props(proto, metadata)
-    out = Path(args.output)
     out.parent.mkdir(parents=True, exist_ok=True)
-    onnx.save_model(proto, str(out))
+    tmp = out.with_name(f".{out.name}.tmp")
+    onnx.save_model(proto, str(tmp))
+    os.replace(tmp, out)                          # atomic: a failed export keeps the old file
     print(f"Wrote {out}: input {proto.graph.input[0].name} (batch, {config.image_size}, "
           f"{config.image_size}, {model.inputs[0].shape[-1]}) of pixels / 255, "
           f"output {proto.graph.output[0].name} ({len(names)} class probabilities).")

@@ -66,3 +66,21 @@ def test_train_tensorboard_without_the_package_names_the_extra(tmp_path, monkeyp
     assert main(["train", str(tmp_path), "--tensorboard", "--out", str(tmp_path / "r")]) == 2
     assert "pip install 'chainrule[tensorboard]'" in capsys.readouterr().err
     assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.slow
+def test_export_never_writes_over_a_file_that_is_not_an_onnx_model(trained, tmp_path, capsys):
+    _, out = trained
+    notes = tmp_path / "notes.onnx"
+    notes.write_text("mine")
+    assert main(["export", str(out), str(notes)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"chainrule: error: {notes} exists and is not an ONNX model; chainrule does "
+                   f"not write over it. Choose another output path."]
+    assert notes.read_text() == "mine"
+    assert main(["export", str(out), str(tmp_path)]) == 2
+    assert "is a folder" in capsys.readouterr().err
+    model = tmp_path / "model.onnx"
+    assert main(["export", str(out), str(model)]) == 0
+    assert main(["export", str(out), str(model)]) == 0          # an earlier export: replaced
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.onnx", "notes.onnx"]
