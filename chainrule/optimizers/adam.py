@@ -20,6 +20,12 @@ class Adam(Optimizer):
         if amsgrad:
             self.update_slots = ("m", "v", "vhat")
 
+    @property
+    def keras3_slot_groups(self):
+        """Keras 3 saves m0 v0 m1 v1 ..., then AMSGrad's maxima v_hat0 v_hat1 ..."""
+        groups = (("m", "v"),) + ((("vhat",),) if self.amsgrad else ())
+        return (("average",),) * self.use_ema + groups
+
     def update_step(self, g, w, slots):
         t = self.iterations
         alpha = self._lr() * math.sqrt(1 - self.beta_2 ** t) / (1 - self.beta_1 ** t)
@@ -102,6 +108,10 @@ class Nadam(Optimizer):
             product = product * self._mu(step)
         self._mu_product = (step, product)
         return product
+
+    def keras3_extra_scalars(self) -> list:
+        """Keras 3 saves mu_1 * ... * mu_t (here recomputed from the step count on loading)."""
+        return [self._product_through(self.iterations)]
 
     def update_step(self, g, w, slots):
         t, m, v = self.iterations, slots["m"], slots["v"]

@@ -16,6 +16,11 @@ class RMSprop(Optimizer):
         self.update_slots = ("velocity",) + (("momentum",) if momentum else ()) + (
             ("average_gradient",) if centered else ())
 
+    @property
+    def keras3_slot_groups(self):
+        """Keras 3 saves all velocities, then all momentums, then all average gradients."""
+        return (("average",),) * self.use_ema + tuple((s,) for s in self.update_slots)
+
     def update_step(self, g, w, slots):
         v = slots["velocity"]
         v += (g * g - v) * (1 - self.rho)

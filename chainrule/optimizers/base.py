@@ -266,6 +266,17 @@ class Optimizer:
         """The update rule's slots, then 'average' with `use_ema`: saved in this order."""
         return self.update_slots + (("average",) if self.use_ema else ())
 
+    @property
+    def keras3_slot_groups(self) -> tuple[tuple[str, ...], ...]:
+        """The slots as Keras 3 orders them in a `.keras` file: the EMA averages first, then
+        group after group, each group's slots interleaved per weight (Adam: m0 v0 m1 v1 ...)."""
+        groups = (self.update_slots,) if self.update_slots else ()
+        return (("average",),) * self.use_ema + groups
+
+    def keras3_extra_scalars(self) -> list:
+        """Scalars Keras 3 saves after the slots (Nadam's momentum product); none here."""
+        return []
+
     def initial_slot(self, name: str, w):
         """A new slot array for weight array `w`: zeros, or the weight itself for 'average'."""
         return w.copy() if name == "average" else get_array_module(w).zeros_like(w)

@@ -6,8 +6,8 @@ names, as Keras 3 walks the model: `layers/dense/vars/0`, `layers/dense_1/vars/1
 A functional model's list includes its InputLayers (`layers/input_layer`), a Sequential's
 does not. A layer's variables are numbered trainable first, then the others.
 
-Written here: the model and its compile() arguments; the optimizer's slots are not written
-(a model loaded from the file trains on with a fresh optimizer state).
+Written here: the model, its compile() arguments and its optimizer's state
+(`saving/keras_optimizer.py`), so a loaded model trains on where it stopped.
 """
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ import json
 import os
 import shutil
 import uuid
-import warnings
 import zipfile
 
 import h5py
@@ -26,6 +25,7 @@ import numpy as np
 from chainrule.saving.compile_config import (deserialize_losses, deserialize_metrics,
                                               serialize_loss, serialize_metrics)
 from chainrule.saving.keras_config import model_from_keras3, model_to_keras3
+from chainrule.saving.keras_optimizer import read_optimizer, write_optimizer
 from chainrule.saving.serialization import custom_object_scope, to_json
 
 KERAS3_VERSION = "3.15.1"                       # the Keras 3 these files were checked against
@@ -40,6 +40,7 @@ def keras_files(model, compile_config: dict | None) -> dict[str, bytes]:
     weights = io.BytesIO()
     with h5py.File(weights, "w") as f:
         _write_model(f, model)
+        write_optimizer(f, model)
     return {"metadata.json": json.dumps(metadata).encode(),
             "config.json": to_json(config).encode(), "model.weights.h5": weights.getvalue()}
 
@@ -95,13 +96,9 @@ def load_keras(filepath, custom_objects: dict | None = None, compile: bool = Tru
         model = model_from_keras3(config, custom_objects)
     with h5py.File(io.BytesIO(weights), "r") as f:
         _read_model(f, model, path)
-        slots = len(f["optimizer/vars"]) if "optimizer/vars" in f else 0
-    if compile and config.get("compile_config"):
-        compile_from_config(model, config["compile_config"], custom_objects)
-        if slots > 2:                            # more than iterations and learning_rate
-            warnings.warn(f"Skipping variable loading for the optimizer: the file holds "
-                          f"{slots} optimizer variables, which chainrule does not read. "
-                          f"Training continues with a fresh optimizer state.", stacklevel=3)
+        if compile and config.get("compile_config"):
+            compile_from_config(model, config["compile_config"], custom_objects)
+            read_optimizer(f, model, path)
     return model
 
 
@@ -218,6 +215,9 @@ def _is_model(layer) -> bool:
 
 
 # --- compile ---------------------------------------------------------------------------
+_KERAS2_ONLY = ("jit_compile", "is_legacy_optimizer")   # Keras 3's optimizers refuse them
+
+
 def compile_config_of(model) -> dict | None:
     """compile()'s arguments in Keras 3's `compile_config` shape (None if not compiled)."""
     from chainrule import optimizers
@@ -226,6 +226,12 @@ def compile_config_of(model) -> dict | None:
     if state is None:
         return None
     opt = optimizers.serialize(state.optimizer)
+    opt["config"] = {k: v for k, v in opt["config"].items() if k not in _KERAS2_ONLY}
+    rate = opt["config"].get("learning_rate")
+    if isinstance(rate, dict):                           # a schedule, in Keras 3's wrapping
+        config = {**rate["config"], "name": rate["config"].get("name") or rate["class_name"]}
+        opt["config"]["learning_rate"] = {"module": "keras.optimizers.schedules", **rate,
+                                          "config": config, "registered_name": None}
     return {"optimizer": {"module": "keras.optimizers", **opt, "registered_name": None},
             "loss": serialize_loss(state), "loss_weights": state.loss_weights,
             "metrics": serialize_metrics(state.metric_ids),

@@ -218,25 +218,6 @@ def test_multi_output_compile_setup_survives_saving(tmp_path, rng, suffix):
     np.testing.assert_allclose(list(logs.values()), list(expected.values()), rtol=1e-6)
 
 
-def test_optimizer_variables_in_a_file_are_skipped_with_a_warning(tmp_path):
-    model = small_cnn()
-    model.compile("adam", "categorical_crossentropy")
-    model.save(tmp_path / "m.keras")
-    with zipfile.ZipFile(tmp_path / "m.keras") as z:
-        files = {n: z.read(n) for n in z.namelist()}
-    weights = tmp_path / "w.h5"
-    weights.write_bytes(files["model.weights.h5"])
-    with h5py.File(weights, "a") as f:                 # what a trained Keras 3 Adam writes
-        for i in range(6):
-            f.create_dataset(f"optimizer/vars/{i}", data=np.zeros(3))
-    files["model.weights.h5"] = weights.read_bytes()
-    with zipfile.ZipFile(tmp_path / "trained.keras", "w") as z:
-        for n, data in files.items():
-            z.writestr(n, data)
-    with pytest.warns(UserWarning, match="Skipping variable loading for the optimizer"):
-        assert load_model(tmp_path / "trained.keras").compiled is not None
-
-
 def test_load_weights_reads_keras3_weight_files_and_keras_files(tmp_path, rng):
     ref = reference()
     model = Sequential([layers.Input((6,)), layers.Dense(5, activation="relu"),
