@@ -89,6 +89,19 @@ def test_report_html_is_one_self_contained_page_with_every_part(run):
 
 
 @pytest.mark.slow
+def test_the_runs_pngs_decode_at_their_sizes(run):
+    sizes = {"training-curves.png": (640, 400), "training-curves-loss.png": (640, 400),
+             "confusion-matrix.png": (380, 320),                    # 3 classes
+             "augmented-samples.png": (640, 300)}                   # 8 images: 5 + 3
+    for name, size in sizes.items():
+        with Image.open(run / name) as img:
+            img.load()
+            assert (img.format, img.size) == ("PNG", size), name
+            assert len(img.convert("RGB").getcolors(1 << 16) or range(1 << 16)) > 20, name
+    assert "![confusion matrix](confusion-matrix.png)" in (run / "report.md").read_text()
+
+
+@pytest.mark.slow
 def test_class_names_from_folder_names_are_escaped(run):
     text = (run / "report.html").read_text(encoding="utf-8")
     for name in NAMES:
