@@ -155,3 +155,29 @@ def test_report_page_without_metrics_has_no_table_and_no_mistakes(rng):
     assert "<strong>stopped</strong>; try" in text and "a&lt;b" in text
     assert "<table" not in text and "mistakes" not in text
     assert [png(a["src"])[1] for t, a in page.tags if t == "img"] == [(8, 8), (8, 8)]
+
+
+def test_the_gallery_keeps_the_most_confident_mistakes_across_batches(rng):
+    from chainrule.cli.report import predictions
+
+    probs = rng.dirichlet(np.ones(3), size=20)
+    labels = rng.integers(0, 3, size=20)
+    images = rng.uniform(size=(20, 4, 4, 3))
+    batches = [(images[i:i + 6], np.eye(3)[labels[i:i + 6]]) for i in range(0, 20, 6)]
+    outputs = iter(probs[i:i + 6] for i in range(0, 20, 6))
+
+    class Model:
+        def predict_on_batch(self, x):
+            return next(outputs)
+
+    true, seen, mistakes = predictions(Model(), batches, keep=3)
+    np.testing.assert_array_equal(true, labels)
+    np.testing.assert_array_equal(seen, probs)
+    wrong = np.flatnonzero(probs.argmax(1) != labels)
+    best = wrong[np.argsort(-probs[wrong].max(1))][:3]
+    assert len(wrong) > 3
+    assert [m["probability"] for m in mistakes] == list(probs[best].max(1))
+    assert [(m["true"], m["predicted"]) for m in mistakes] == [
+        (labels[i], probs[i].argmax()) for i in best]
+    for m, i in zip(mistakes, best):
+        np.testing.assert_array_equal(m["image"], images[i])
