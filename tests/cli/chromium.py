@@ -91,8 +91,13 @@ class Browser:
         self.process = subprocess.Popen([executable, *FLAGS, f"--user-data-dir={self.profile}",
                                          "about:blank"], stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL)
-        port, path = self._endpoint()
-        self.ws = WebSocket(port, path)
+        try:
+            self.ws = WebSocket(*self._endpoint())
+        except (OSError, RuntimeError):
+            self.process.kill()
+            self.process.wait()
+            shutil.rmtree(self.profile, ignore_errors=True)
+            raise
         self.next_id, self.events, self.session = 0, [], None
         target = self.call("Target.createTarget", url="about:blank")["targetId"]
         self.session = self.call("Target.attachToTarget", targetId=target,
