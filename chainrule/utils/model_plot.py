@@ -12,11 +12,16 @@ import re
 import shutil
 import subprocess
 
-from PIL import Image, ImageDraw
-
-from chainrule.utils.plotting import _font
+from PIL import Image, ImageDraw, ImageFont
 
 _BOX, _EDGE, _TEXT = (235, 242, 250), (70, 70, 70), (20, 20, 20)
+
+
+def _font(size: int):
+    try:
+        return ImageFont.load_default(size=size)
+    except TypeError:                                   # Pillow < 10.1: one bitmap size
+        return ImageFont.load_default()
 
 
 def layer_graph(model, expand_nested: bool = False) -> tuple[list, list[tuple[int, int]]]:

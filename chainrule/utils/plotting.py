@@ -1,124 +1,113 @@
-"""Plots for run reports, drawn with Pillow alone: learning curves, a confusion matrix, and a
-grid of images with titles. No plotting library is needed to install or run chainrule.
+"""Plots for run reports, drawn with matplotlib: learning curves, a confusion matrix, and a
+grid of images with titles.
+
+Each function builds a `matplotlib.figure.Figure` directly and saves it through the Agg
+canvas, never through `pyplot`: importing or calling this module leaves the user's backend,
+current figure and open windows alone. Each returns its Figure, so a caller (or a test) can
+read back what was drawn. Text from users (class names) is drawn literally: `$...$` is not
+read as mathtext.
 """
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
-COLORS = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189)]
-_GRID, _AXIS, _TEXT = (225, 225, 225), (60, 60, 60), (20, 20, 20)
-
-
-def _font(size: int):
-    try:
-        return ImageFont.load_default(size=size)
-    except TypeError:                                   # Pillow < 10.1: one bitmap size
-        return ImageFont.load_default()
+DPI = 100
+CURVE_SIZE = (6.4, 4.0)                  # inches: 640 x 400 pixels at DPI
+GRID_CELL = (1.28, 1.5)                  # inches per image of an image grid, title included
+MAX_ANNOTATED_CLASSES = 30               # beyond this the confusion matrix has no cell counts
 
 
-def _nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
-    """About `count` round tick values covering [lo, hi]."""
-    if hi <= lo:
-        hi = lo + 1.0
-    raw = (hi - lo) / count
-    step = 10 ** math.floor(math.log10(raw))
-    step *= next(m for m in (1, 2, 2.5, 5, 10) if m * step >= raw)
-    first = math.floor(lo / step) * step
-    count = math.ceil((hi - first) / step - 1e-9)
-    return [first + i * step for i in range(count + 1)]
+def _save(fig: Figure, path) -> Figure:
+    """Render `fig` with Agg into the PNG file `path` (pixel size = figsize * DPI)."""
+    FigureCanvasAgg(fig)
+    with warnings.catch_warnings():      # a class name in a script DejaVu lacks: boxes, no noise
+        warnings.filterwarnings("ignore", message="Glyph .* missing from", category=UserWarning)
+        fig.savefig(path, dpi=DPI, format="png")
+    return fig
 
 
 def line_chart(series: dict, path, title: str = "", xlabel: str = "epoch",
-               size=(640, 400)) -> None:
-    """Plot each {name: values} as a line against 1..n and save a PNG to `path`."""
-    img = Image.new("RGB", size, "white")
-    draw = ImageDraw.Draw(img)
-    left, top, right, bottom = 60, 36, size[0] - 150, size[1] - 46
-    values = [float(v) for vals in series.values() for v in vals if np.isfinite(v)] or [0.0]
-    ticks = _nice_ticks(min(values), max(values))
-    lo, hi = ticks[0], ticks[-1] if ticks[-1] > ticks[0] else ticks[0] + 1
-    n = max((len(v) for v in series.values()), default=1)
+               size: tuple[float, float] = CURVE_SIZE) -> Figure:
+    """Plot each {name: values} as a line against epochs 1..n and save a PNG to `path`.
 
-    def xy(i, v):
-        x = left + (right - left) * (i / max(n - 1, 1))
-        return x, bottom - (bottom - top) * (v - lo) / (hi - lo)
-
-    _axes(draw, (left, top, right, bottom), ticks, xy, n, title, xlabel)
-    for k, (name, vals) in enumerate(series.items()):
-        color = COLORS[k % len(COLORS)]
-        points = [xy(i, float(v)) for i, v in enumerate(vals) if np.isfinite(v)]
-        if len(points) > 1:
-            draw.line(points, fill=color, width=2)
-        for x, y in points:
-            draw.ellipse([x - 3, y - 3, x + 3, y + 3], fill=color)
-        draw.line([right + 15, top + 12 + 20 * k, right + 35, top + 12 + 20 * k], fill=color,
-                  width=3)
-        draw.text((right + 40, top + 5 + 20 * k), name, fill=_TEXT, font=_font(13))
-    img.save(path)
+    Values that are NaN or infinite (a diverged loss) leave a gap instead of breaking the axes.
+    """
+    fig = Figure(figsize=size, dpi=DPI, layout="constrained")
+    ax = fig.add_subplot()
+    for name, values in series.items():
+        y = np.asarray(values, dtype=np.float64)
+        y = np.where(np.isfinite(y), y, np.nan)
+        ax.plot(np.arange(1, len(y) + 1), y, marker="o", markersize=4, label=str(name))
+    ax.set_title(title, parse_math=False)
+    ax.set_xlabel(xlabel, parse_math=False)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.grid(True, color="0.88")
+    if series:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    return _save(fig, path)
 
 
-def _axes(draw, box, ticks, xy, n: int, title: str, xlabel: str) -> None:
-    left, top, right, bottom = box
-    font = _font(12)
-    for t in ticks:
-        y = xy(0, t)[1]
-        draw.line([left, y, right, y], fill=_GRID)
-        draw.text((left - 8, y), f"{t:g}", fill=_TEXT, font=font, anchor="rm")
-    for i in range(n):
-        if n <= 12 or i % math.ceil(n / 12) == 0:
-            x = xy(i, ticks[0])[0]
-            draw.text((x, bottom + 6), str(i + 1), fill=_TEXT, font=font, anchor="mt")
-    draw.rectangle(box, outline=_AXIS)
-    draw.text(((left + right) / 2, bottom + 24), xlabel, fill=_TEXT, font=font, anchor="mt")
-    draw.text(((left + right) / 2, 10), title, fill=_TEXT, font=_font(15), anchor="mt")
+def confusion_figsize(k: int) -> tuple[float, float]:
+    """Inches of a k-class confusion matrix: half an inch per class, 3 to 20 inches across."""
+    side = min(max(1.7 + 0.5 * k, 3.0), 20.0)
+    return side + 0.6, side
 
 
-def confusion_matrix_image(matrix, class_names, path, cell: int = 48) -> None:
-    """Rows are true classes, columns predicted; darker blue means more samples."""
+def confusion_matrix_image(matrix, class_names, path) -> Figure:
+    """Rows are true classes, columns predicted; darker blue means more samples.
+
+    Each cell shows its count (up to `MAX_ANNOTATED_CLASSES` classes).
+    """
     matrix = np.asarray(matrix)
     k = len(class_names)
-    margin = 110
-    img = Image.new("RGB", (margin + k * cell + 20, margin + k * cell + 20), "white")
-    draw = ImageDraw.Draw(img)
-    peak = max(int(matrix.max()), 1)
-    for i in range(k):
-        for j in range(k):
-            share = matrix[i, j] / peak
-            shade = tuple(int(255 - share * (255 - c)) for c in (8, 69, 148))
-            box = [margin + j * cell, margin + i * cell, margin + (j + 1) * cell,
-                   margin + (i + 1) * cell]
-            draw.rectangle(box, fill=shade, outline=_GRID)
-            ink = "white" if share > 0.5 else _TEXT
-            draw.text(((box[0] + box[2]) / 2, (box[1] + box[3]) / 2), str(int(matrix[i, j])),
-                      fill=ink, font=_font(13), anchor="mm")
-    font = _font(12)
-    for i, name in enumerate(class_names):
-        mid = margin + i * cell + cell / 2
-        draw.text((margin - 6, mid), str(name)[:14], fill=_TEXT, font=font, anchor="rm")
-        draw.text((mid, margin - 6), str(name)[:8], fill=_TEXT, font=font, anchor="mb")
-    draw.text((margin + k * cell / 2, 14), "predicted class", fill=_TEXT, font=font,
-              anchor="mt")
-    draw.text((8, margin + k * cell + 4), "rows: true class", fill=_TEXT, font=font)
-    img.save(path)
+    fig = Figure(figsize=confusion_figsize(k), dpi=DPI, layout="constrained")
+    ax = fig.add_subplot()
+    peak = max(int(matrix.max(initial=0)), 1)
+    image = ax.imshow(matrix, cmap="Blues", vmin=0, vmax=peak, interpolation="nearest")
+    fig.colorbar(image, ax=ax, shrink=0.8)
+    names = [str(name) for name in class_names]
+    ax.set_xticks(range(k), labels=[n[:10] for n in names], rotation=45, ha="right",
+                  parse_math=False)
+    ax.set_yticks(range(k), labels=[n[:16] for n in names], parse_math=False)
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    if k <= MAX_ANNOTATED_CLASSES:
+        for (i, j), count in np.ndenumerate(matrix):
+            ax.text(j, i, str(int(count)), ha="center", va="center", fontsize=9,
+                    color="white" if count / peak > 0.5 else "0.1")
+    return _save(fig, path)
 
 
-def image_grid(images, titles, path, cols: int = 5, cell: int = 128) -> None:
+def _displayable(image) -> tuple[np.ndarray, dict]:
+    """(array, imshow options): floats clipped to [0, 1], one channel shown in grey."""
+    arr = np.asarray(image)
+    if arr.dtype != np.uint8:
+        arr = np.clip(arr.astype(np.float64), 0.0, 1.0)
+    if arr.ndim == 3 and arr.shape[-1] == 1:
+        arr = arr[..., 0]
+    if arr.ndim == 2:
+        return arr, {"cmap": "gray", "vmin": 0, "vmax": 255 if arr.dtype == np.uint8 else 1}
+    return arr, {}
+
+
+def image_grid(images, titles, path, cols: int = 5) -> Figure:
     """Images (HxWxC floats in [0, 1] or uint8) in a grid, each with its title above it."""
-    rows = max(1, math.ceil(len(images) / cols))
-    img = Image.new("RGB", (cols * cell, rows * (cell + 22)), "white")
-    draw = ImageDraw.Draw(img)
-    for k, (image, title) in enumerate(zip(images, titles)):
-        arr = np.asarray(image)
-        if arr.dtype != np.uint8:
-            arr = (np.clip(arr, 0, 1) * 255).astype(np.uint8)
-        if arr.ndim == 3 and arr.shape[-1] == 1:
-            arr = arr[..., 0]
-        tile = Image.fromarray(arr).convert("RGB").resize((cell - 8, cell - 8), Image.NEAREST)
-        x, y = (k % cols) * cell, (k // cols) * (cell + 22)
-        draw.text((x + cell / 2, y + 4), str(title)[:18], fill=_TEXT, font=_font(13),
-                  anchor="mt")
-        img.paste(tile, (x + 4, y + 22))
-    img.save(path)
+    count = len(images)
+    cols = max(1, min(cols, count))
+    rows = max(1, math.ceil(count / cols))
+    fig = Figure(figsize=(cols * GRID_CELL[0], rows * GRID_CELL[1]), dpi=DPI)
+    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=0.9, wspace=0.1, hspace=0.3)
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    for ax, image, title in zip(axes, images, titles):
+        arr, options = _displayable(image)
+        ax.imshow(arr, interpolation="nearest", **options)
+        ax.set_title(str(title)[:18], fontsize=10, parse_math=False)
+    for ax in axes:
+        ax.set_axis_off()
+    return _save(fig, path)
