@@ -150,8 +150,9 @@ class SaveRunState(Callback):
             return                  # a diverged epoch is not a state to resume from
         steps = (self.params or {}).get("steps")
         if steps is not None and self.batches < steps:
-            print(f"\nEpoch {epoch + 1} was cut short: {LAST} keeps the state after epoch "
-                  f"{epoch}, and --resume trains epoch {epoch + 1} again in full.", flush=True)
+            kept = f"{LAST} keeps the state after epoch {epoch}" if epoch else "not saved"
+            print(f"\nEpoch {epoch + 1} was cut short ({kept}): --resume trains it again in "
+                  f"full.", flush=True)
             return
         commit(self.run_dir, self.model, {
             "epochs_done": epoch + 1,
