@@ -1,7 +1,9 @@
 """`BackupAndRestore`: an interrupted `fit` started again continues exactly where it stopped.
 
 After every epoch the whole training state goes to one file in `backup_dir`, written
-atomically (temporary file, then rename), so a crash mid-write keeps the previous backup:
+atomically (a temporary file flushed to disk, then one rename), so a kill -9 or a power cut
+mid-write keeps the previous backup whole, and the weights, optimizer and epoch in the backup
+always belong together (a temporary file a kill left is removed when `fit` starts again):
 the epoch, every weight (`model.get_weights()`), the optimizer's step count, learning rate
 and slot arrays (Adam's m and v, ...), and the random generators that shape the next epochs
 (the model's shuffle order and each dropout layer's masks). When `fit` starts and a backup
@@ -52,15 +54,25 @@ class BackupAndRestore(Callback):
     def _path(self) -> Path:
         return self.backup_dir / STATE_FILE
 
+    @property
+    def _tmp(self) -> Path:
+        return self.backup_dir / f".{STATE_FILE}.tmp"
+
     def on_train_begin(self, logs=None):
+        self._tmp.unlink(missing_ok=True)                 # half a backup, left by a kill
         if self._path.exists():
             self.model._initial_epoch = max(self.model._initial_epoch, self._restore() + 1)
 
     def on_epoch_end(self, epoch, logs=None):
         self.backup_dir.mkdir(parents=True, exist_ok=True)
-        tmp = self._path.with_name(f".{STATE_FILE}.tmp.npz")
-        np.savez(tmp, **training_state(self.model, epoch))
-        os.replace(tmp, self._path)
+        try:
+            with open(self._tmp, "wb") as f:
+                np.savez(f, **training_state(self.model, epoch))
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(self._tmp, self._path)
+        finally:
+            self._tmp.unlink(missing_ok=True)
 
     def on_train_end(self, logs=None):
         if self.delete_checkpoint and self._path.exists():

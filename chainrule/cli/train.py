@@ -102,6 +102,8 @@ class StopOnNonFiniteLoss(Callback):
 class StopOnInterrupt(Callback):
     """First Ctrl-C: finish the current batch, then stop; a second one stops at once."""
 
+    interrupted = False
+
     def on_train_begin(self, logs=None):
         self.interrupted = False
         self._previous = signal.signal(signal.SIGINT, self._handle)
@@ -158,7 +160,8 @@ def resume_config(out: Path, model: str | None, epochs: int | None, given: dict)
     state = run_state.read_state(out)
     if epochs is not None:
         config.epochs = epochs
-    if state["epochs_done"] >= config.epochs:
+    done, pending = state["epochs_done"], (out / run_state.PENDING).exists()
+    if done > config.epochs or (done == config.epochs and not pending):
         raise CLIError(f"{out} has already trained {state['epochs_done']} of "
                        f"{config.epochs} epochs; pass --epochs N with N above "
                        f"{state['epochs_done']} to train further")
@@ -189,25 +192,40 @@ def run(config: TrainConfig | None, out: Path, resume: bool = False,
     else:
         model = _new_model(config, train_it)
         model.summary()
-    _write_run_start(out, config, train_it.class_indices, resume)
+    _write_run_start(out, config, train_it.class_indices, resume, state)
+    return _train_and_report(model, config, out, state, iterators, checkpoint, tensorboard)
+
+
+def _train_and_report(model, config: TrainConfig, out: Path, state: dict, iterators: dict,
+                      checkpoint, tensorboard: bool) -> dict:
+    """The epochs left to train, then the report; the report is pending until written."""
+    train_it, val_it = iterators["train"], iterators["validation"]
     stopper, diverged = StopOnInterrupt(), StopOnNonFiniteLoss()
-    callbacks = [checkpoint, CSVLogger(str(out / "history.csv"), append=resume),
+    callbacks = [checkpoint, CSVLogger(str(out / run_state.HISTORY),
+                                       append=state["epochs_done"] > 0),
                  run_state.SaveRunState(out, iterators, checkpoint), stopper, diverged]
     if tensorboard:                               # `tensorboard --logdir runs/` shows it
         callbacks.append(TensorBoard(str(out / "logs")))
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):   # said once, below
-        model.fit(train_it, validation_data=val_it, epochs=config.epochs,
-                  initial_epoch=state["epochs_done"], callbacks=callbacks)
+        if state["epochs_done"] >= config.epochs:   # a session killed before its report
+            print(f"All {config.epochs} epochs are trained; writing the report.")
+        else:
+            model.fit(train_it, validation_data=val_it, epochs=config.epochs,
+                      initial_epoch=state["epochs_done"], callbacks=callbacks)
         metrics = report.finish_run(model, config, out, train_it, val_it,
                                     interrupted=stopper.interrupted, diverged=diverged.message)
+    (out / run_state.PENDING).unlink()
     if diverged.message:
         raise CLIError(f"{diverged.message}; try a smaller --learning-rate than "
                        f"{config.learning_rate}. What was kept: {out / 'report.md'}")
     return metrics
 
 
-def _write_run_start(out: Path, config: TrainConfig, class_indices: dict, resume: bool):
-    """The first writes of a run: marker, config.json and classes.json."""
+def _write_run_start(out: Path, config: TrainConfig, class_indices: dict, resume: bool,
+                     state: dict) -> None:
+    """The first writes of a run or a resumed session: marker, config.json, classes.json;
+    then what a killed session left is put straight (temporary files removed, history.csv
+    as committed with last.h5), and the report is marked pending until it is written."""
     if resume:
         saved = run_state.read_json(out / run_state.CLASSES, "the class names") \
             if (out / run_state.CLASSES).exists() else class_indices
@@ -215,8 +233,14 @@ def _write_run_start(out: Path, config: TrainConfig, class_indices: dict, resume
             raise CLIError(f"{config.data_dir} now has classes {sorted(class_indices)}, but "
                            f"the run was started with {sorted(saved)}; start a new run")
     run_state.mark_run_dir(out)
+    removed = run_state.remove_temporary_files(out)
+    if removed:
+        print(f"Removed what an interrupted session left half-written: {', '.join(removed)}")
     run_state.write_json(out / run_state.CONFIG, asdict(config))
     run_state.write_json(out / run_state.CLASSES, class_indices)
+    if resume:
+        run_state.restore_history(out, state)
+    run_state.write_atomic(out / run_state.PENDING, b"")
 
 
 def _new_model(config: TrainConfig, train_it):
@@ -241,7 +265,8 @@ def _restore(out: Path, state: dict, checkpoint, iterators):
         checkpoint.best = float(state["best_val_loss"])
         run_state.restore_states(model, iterators, state)
     except (OSError, ValueError, KeyError, TypeError) as error:
-        raise CLIError(f"cannot resume {out}: {last} or {run_state.STATE} is damaged "
-                       f"({type(error).__name__}: {error})") from None
+        reason = (str(error).splitlines() or [""])[0]
+        raise CLIError(f"cannot resume {out}: {last} is damaged "
+                       f"({type(error).__name__}: {reason})") from None
     print(f"Resuming {out} after epoch {state['epochs_done']}.")
     return model

@@ -77,3 +77,47 @@ def test_only_epoch_backups_are_supported(tmp_path):
         BackupAndRestore(tmp_path, save_freq=10)
     with pytest.raises(ValueError, match="Either `save_freq` or `save_before_preemption`"):
         BackupAndRestore(tmp_path, save_freq=False)
+
+
+class FailingBackup(BackupAndRestore):
+    """A backup whose write fails halfway at `epoch`, as a full disk would make it."""
+
+    def __init__(self, backup_dir, epoch):
+        super().__init__(backup_dir, delete_checkpoint=False)
+        self.fail_at = epoch
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == self.fail_at:
+            self._tmp.write_bytes(b"PK\x03\x04 half a zip")
+            raise OSError("No space left on device")
+        super().on_epoch_end(epoch, logs)
+
+
+def test_a_failed_or_killed_write_keeps_the_previous_backup_whole(tmp_path):
+    x, y = data()
+    straight = fresh_model(OPTIMIZERS[0])
+    straight.fit(x, y, batch_size=8, epochs=5, verbose=0)
+    first = fresh_model(OPTIMIZERS[0])
+    with pytest.raises(OSError, match="No space left"):
+        first.fit(x, y, batch_size=8, epochs=5, verbose=0,
+                  callbacks=[FailingBackup(tmp_path, epoch=2)])
+    (tmp_path / ".training_state.npz.tmp").write_bytes(b"PK\x03\x04 killed mid-write")
+    second = fresh_model(OPTIMIZERS[0], seed=99)
+    history = second.fit(x, y, batch_size=8, epochs=5, verbose=0,
+                         callbacks=[BackupAndRestore(tmp_path)])
+    assert history.epoch == [2, 3, 4]                 # from the backup after epoch 2 (index 1)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    for got, want in zip(second.get_weights(), straight.get_weights()):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_a_write_that_fails_leaves_no_temporary_file(tmp_path, monkeypatch):
+    def half_written(file, **arrays):
+        file.write(b"PK\x03\x04")
+        raise OSError("No space left on device")
+
+    model = fresh_model(OPTIMIZERS[0])
+    monkeypatch.setattr(np, "savez", half_written)
+    with pytest.raises(OSError, match="No space left"):
+        model.fit(*data(), epochs=1, verbose=0, callbacks=[BackupAndRestore(tmp_path)])
+    assert list(tmp_path.iterdir()) == []

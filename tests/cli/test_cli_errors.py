@@ -153,7 +153,9 @@ def test_a_real_bug_shows_its_traceback_and_asks_to_report_it(capsys, monkeypatc
 
 
 def fake_run(folder: Path, data: Path, **files) -> Path:
-    """A run directory as `chainrule train --epochs 1` leaves it, with some files replaced."""
+    """A run directory as `chainrule train --epochs 1` leaves it, with some files replaced
+    (or removed: None). last.h5 is damaged; state.json is where runs kept their state before
+    it moved into last.h5."""
     config = {"data_dir": str(data), "model": "mlp", "image_size": 8, "batch_size": 4,
               "epochs": 1, "validation_split": 0.4, "validation_dir": None,
               "augmentation": {}, "optimizer": "adam", "learning_rate": 0.001, "seed": 0,
@@ -167,6 +169,8 @@ def fake_run(folder: Path, data: Path, **files) -> Path:
                 "best.weights.h5": b"\x89HDF\r\n\x1a\n" + bytes(100)}
     for name, content in {**defaults, **files}.items():
         path = folder / name
+        if content is None:
+            continue
         path.write_bytes(content) if isinstance(content, bytes) else path.write_text(content)
     return folder
 
@@ -174,16 +178,16 @@ def fake_run(folder: Path, data: Path, **files) -> Path:
 @pytest.mark.parametrize("files, argv, message", [
     ({}, ["predict", "run", "x.png"], "cannot load run/best.weights.h5: the file is damaged"),
     ({}, ["train", "--resume", "run", "--epochs", "2"],
-     "cannot resume run: run/last.h5 or state.json is damaged"),
+     "cannot resume run: run/last.h5 is damaged"),
     ({"config.json": "{\"data_dir\": "}, ["train", "--resume", "run", "--epochs", "2"],
      "cannot read run/config.json"),
     ({"config.json": "{\"foo\": 1}"}, ["train", "--resume", "run", "--epochs", "2"],
      "not the config.json of a chainrule run"),
     ({"config.json": "{\"data_dir\": \"d\", \"image_size\": \"x\"}"}, ["predict", "run", "x"],
      "its values are not those of a chainrule run"),
-    ({"state.json": "[1"}, ["train", "--resume", "run", "--epochs", "2"],
+    ({"state.json": "[1", "last.h5": None}, ["train", "--resume", "run", "--epochs", "2"],
      "cannot read run/state.json"),
-    ({}, ["train", "--resume", "run"], "has already trained 1 of 1 epochs"),
+    ({"last.h5": None}, ["train", "--resume", "run"], "has already trained 1 of 1 epochs"),
     ({}, ["train", "--resume", "run", "--learning-rate", "0.1"],
      "--learning-rate cannot be changed"),
     ({}, ["train", "--resume", "run", "--image-size", "32"], "--image-size cannot be changed"),
@@ -301,7 +305,7 @@ def test_predict_names_an_image_it_cannot_read(workdir, shapes, capsys):
 
 
 def test_resume_refuses_a_data_folder_whose_classes_changed(workdir, shapes, capsys):
-    run = fake_run(workdir / "run", shapes, **{"state.json": '{"epochs_done": 0}',
+    run = fake_run(workdir / "run", shapes, **{"state.json": None, "last.h5": None,
                                                "classes.json": '{"cat": 0, "dog": 1}'})
     before = {p.name: p.read_bytes() for p in run.iterdir()}
     fails_with(["train", "--resume", run, "--epochs", "2"], capsys,
